@@ -1,0 +1,17 @@
+// JSON views of reference results, shared by the CLI commands (schemas in spec/schemas/).
+#pragma once
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+
+#include "slm/errors.h"
+#include "slm/validate.h"
+
+namespace slmcli {
+
+nlohmann::json identity_json(const slm::Identity& id);
+// {"code","phase","rule","offset","message"}; offset is null when the error has none.
+nlohmann::json error_json(const slm::Status& status);
+nlohmann::json model_info_json(const slm::ModelInfo& info);
+std::string hex64(std::uint64_t v);
+
+}  // namespace slmcli

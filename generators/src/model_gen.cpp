@@ -1,0 +1,103 @@
+#include "slmgen/model_gen.h"
+
+#include <cmath>
+
+#include "slm/architecture.h"
+#include "slm/quant.h"
+#include "slmgen/prng.h"
+
+namespace slmgen {
+
+using slm::DType;
+using slm::Hyperparameters;
+
+std::optional<ModelOptions> preset(const std::string& name) {
+  ModelOptions o;
+  if (name == "tiny") {
+    o.hparams = {259, 32, 64, 1, 2, 1, 32, 1e-5f, 10000.0f};
+    o.tokenizer = slm::TokenizerKind::BYTE;
+    o.embedding_dtype = DType::Q8_0;
+    o.attention_dtype = DType::Q4_0;
+    o.ffn_dtype = DType::F32;
+    return o;
+  }
+  if (name == "small") {
+    o.hparams = {512, 64, 192, 2, 4, 2, 128, 1e-5f, 10000.0f};
+    o.tokenizer = slm::TokenizerKind::BPE;
+    return o;
+  }
+  if (name == "stories15m") {
+    o.hparams = {32000, 288, 768, 6, 6, 6, 256, 1e-5f, 10000.0f};
+    o.tokenizer = slm::TokenizerKind::BPE;
+    return o;
+  }
+  if (name == "large") {  // ~363 MB in f32: the validate benchmark's input
+    o.hparams = {32000, 1024, 2816, 2, 8, 8, 512, 1e-5f, 10000.0f};
+    o.tokenizer = slm::TokenizerKind::BPE;
+    o.untied_output = true;
+    return o;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> preset_names() { return {"tiny", "small", "stories15m", "large"}; }
+
+slm::Tokenizer byte_tokenizer() {
+  slm::Tokenizer t;
+  t.kind = slm::TokenizerKind::BYTE;
+  t.n_pieces = slm::kByteVocabSize;
+  return t;
+}
+
+slm::Tokenizer synthetic_bpe_tokenizer(std::uint32_t vocab_size) {
+  slm::Tokenizer t;
+  t.kind = slm::TokenizerKind::BPE;
+  t.flags = slm::kTokFlagDummyPrefix;
+  t.pieces.push_back({"<unk>", 0.0f});
+  t.pieces.push_back({"<s>", 0.0f});
+  t.pieces.push_back({"</s>", 0.0f});
+  static const char* hex = "0123456789ABCDEF";
+  for (int b = 0; b < 256; ++b) t.pieces.push_back({std::string{'<', '0', 'x', hex[b >> 4], hex[b & 15], '>'}, 0.0f});
+  // Merges: every string of length 2, then 3, ... over a small alphabet in lexicographic order, with
+  // scores falling by rank as SentencePiece's do.
+  static const std::string alphabet = " etaoinshrdlucmfwypvbgkjqxz";
+  const std::uint64_t radix = alphabet.size();
+  for (std::size_t length = 2; t.pieces.size() < vocab_size; ++length) {
+    std::uint64_t count = 1;
+    for (std::size_t c = 0; c < length; ++c) count *= radix;
+    for (std::uint64_t n = 0; n < count && t.pieces.size() < vocab_size; ++n) {
+      std::string piece(length, ' ');
+      for (std::size_t c = 0, k = n; c < length; ++c, k /= radix) piece[length - 1 - c] = alphabet[k % radix];
+      t.pieces.push_back({piece, -static_cast<float>(t.pieces.size() - slm::kByteVocabSize)});
+    }
+  }
+  t.n_pieces = static_cast<std::uint32_t>(t.pieces.size());
+  return t;
+}
+
+slm::ModelDescription generate_model(const ModelOptions& o) {
+  slm::ModelDescription model;
+  model.hparams = o.hparams;
+  model.untied_output = o.untied_output;
+  model.tokenizer = o.tokenizer == slm::TokenizerKind::BYTE ? byte_tokenizer() : synthetic_bpe_tokenizer(o.hparams.vocab_size);
+  SplitMix64 rng(o.seed);
+  for (const auto& req : slm::required_tensors(o.hparams, o.untied_output)) {
+    std::uint64_t elements = 1;
+    for (auto d : req.shape) elements *= d;
+    DType dtype = DType::F32;
+    if (!req.norm) {
+      if (req.name == "tok_embeddings.weight") dtype = o.embedding_dtype;
+      else if (req.name == "output.weight") dtype = o.output_dtype;
+      else if (req.name.find(".attention.") != std::string::npos) dtype = o.attention_dtype;
+      else dtype = o.ffn_dtype;
+    }
+    // Weights ~ U[-1, 1) / sqrt(inner dim); norm weights ~ 1 + U[-0.1, 0.1).
+    const float scale = req.norm ? 0.1f : 1.0f / static_cast<float>(std::sqrt(static_cast<double>(req.shape.back())));
+    std::vector<float> values(static_cast<std::size_t>(elements));
+    for (auto& v : values) v = (req.norm ? 1.0f : 0.0f) + rng.symmetric() * scale;
+    model.tensors.push_back({req.name, dtype, req.shape, slm::encode_tensor(dtype, values)});
+  }
+  return model;
+}
+
+}  // namespace slmgen

@@ -1,0 +1,49 @@
+// Loading a validated file for use: tensor views in native storage (spec/format.md section 10).
+// Validation streams; loading then needs the tensor bytes addressable, which a 32-bit (wasm32) runtime
+// cannot promise for every valid file: it refuses with E_LIMIT_ADDRESS_SPACE instead of truncating.
+#pragma once
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "slm/validate.h"
+
+namespace slm {
+
+struct TensorView {
+  const TensorEntry* entry = nullptr;
+  std::span<const std::uint8_t> bytes;  // entry->byte_size bytes in entry->dtype encoding
+};
+
+struct LoadOptions {
+  ValidateOptions validate;
+  // Largest file this runtime can hold in memory; defaults to the host's size_t range.
+  std::uint64_t max_addressable = std::numeric_limits<std::size_t>::max();
+};
+
+class LoadedModel {
+public:
+  const ModelInfo& info() const { return info_; }
+  const std::vector<TensorView>& tensors() const { return views_; }
+  const TensorView* find(std::string_view name) const;
+  std::span<const std::uint8_t> file_bytes() const { return storage_; }
+
+private:
+  friend Result<std::shared_ptr<LoadedModel>> load_model(std::vector<std::uint8_t>, const LoadOptions&);
+  ModelInfo info_;
+  std::vector<std::uint8_t> storage_;
+  std::vector<TensorView> views_;
+};
+
+// Takes ownership of the bytes, validates them and builds the views.
+Result<std::shared_ptr<LoadedModel>> load_model(std::vector<std::uint8_t> file, const LoadOptions& options = {});
+// Validates by streaming first, then reads the file only if it is valid and addressable.
+Result<std::shared_ptr<LoadedModel>> load_model_file(const std::string& path, const LoadOptions& options = {});
+
+// Reads a whole file (E_IO_READ on failure); used by tools for small inputs.
+Result<std::vector<std::uint8_t>> read_file_bytes(const std::string& path);
+
+}  // namespace slm

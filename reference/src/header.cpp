@@ -1,0 +1,138 @@
+// Header and section-table checks (spec/format.md sections 3, 4 and 9; check order 1-14).
+#include <algorithm>
+#include <string>
+
+#include "slm/bytes.h"
+#include "slm/decode.h"
+
+namespace slm {
+namespace {
+
+Status check_reserved_zero(std::span<const std::uint8_t> h, std::size_t begin, std::size_t end) {
+  for (std::size_t i = begin; i < end; ++i) {
+    if (h[i] != 0) return make_error(ErrorCode::E_HDR_RESERVED, i);
+  }
+  return Status::success();
+}
+
+struct HparamLimit {
+  std::size_t offset;
+  std::uint32_t max;
+  const char* name;
+};
+
+constexpr HparamLimit kHparamLimits[] = {
+    {hdr::kVocabSize, limits::kMaxVocab, "vocab_size"},  {hdr::kDim, limits::kMaxDim, "dim"},
+    {hdr::kHiddenDim, limits::kMaxHiddenDim, "hidden_dim"}, {hdr::kLayers, limits::kMaxLayers, "n_layers"},
+    {hdr::kHeads, limits::kMaxHeads, "n_heads"},          {hdr::kKvHeads, limits::kMaxHeads, "n_kv_heads"},
+    {hdr::kMaxSeqLen, limits::kMaxSeqLen, "max_seq_len"},
+};
+
+Section read_section(const std::uint8_t* h, std::size_t at) { return {load_u64(h + at), load_u64(h + at + 8)}; }
+
+}  // namespace
+
+Status decode_header(std::span<const std::uint8_t> prefix, std::uint64_t file_size, Header& out) {
+  const std::size_t have = prefix.size();
+  // 1. magic, compared over the bytes that exist
+  for (std::size_t i = 0; i < std::min<std::size_t>(have, 4); ++i) {
+    if (prefix[i] != kMagic[i]) return make_error(ErrorCode::E_HDR_MAGIC, i);
+  }
+  // 2. version, when the file has its 8 bytes
+  if (have >= 8 && load_u32(&prefix[hdr::kVersion]) != kFormatVersion) {
+    return make_error(ErrorCode::E_HDR_VERSION, hdr::kVersion,
+                      "format version " + std::to_string(load_u32(&prefix[hdr::kVersion])) + " is not 1");
+  }
+  // 3. the whole fixed header
+  if (file_size < kHeaderLength) return make_error(ErrorCode::E_HDR_TRUNCATED, file_size);
+  const std::uint8_t* h = prefix.data();
+  out.version = load_u32(h + hdr::kVersion);
+  out.header_length = load_u32(h + hdr::kHeaderLength);
+  out.flags = load_u32(h + hdr::kFlags);
+  out.file_length = load_u64(h + hdr::kFileLength);
+  out.checksum = load_u64(h + hdr::kChecksum);
+  // 4-7. header length and the declared file length
+  if (out.header_length != kHeaderLength) return make_error(ErrorCode::E_HDR_LENGTH, hdr::kHeaderLength);
+  if (out.file_length > limits::kMaxFileLength) return make_error(ErrorCode::E_LIMIT_FILE_SIZE, hdr::kFileLength);
+  if (file_size < out.file_length) {
+    return make_error(ErrorCode::E_FILE_TRUNCATED, file_size,
+                      "file has " + std::to_string(file_size) + " bytes, header declares " +
+                          std::to_string(out.file_length));
+  }
+  if (file_size > out.file_length) return make_error(ErrorCode::E_FILE_TRAILING, out.file_length);
+  // 8-9. flags and reserved bytes
+  if ((out.flags & ~kKnownHeaderFlags) != 0) return make_error(ErrorCode::E_HDR_FLAGS, hdr::kFlags);
+  if (auto s = check_reserved_zero(prefix, hdr::kReserved0, hdr::kReserved0 + 4); !s.ok()) return s;
+  if (auto s = check_reserved_zero(prefix, hdr::kReserved1, hdr::kReserved1 + 4); !s.ok()) return s;
+  if (auto s = check_reserved_zero(prefix, hdr::kReservedTail, kHeaderLength); !s.ok()) return s;
+  // 10. hyperparameter limits
+  for (const auto& lim : kHparamLimits) {
+    const std::uint32_t v = load_u32(h + lim.offset);
+    if (v > lim.max) {
+      return make_error(ErrorCode::E_LIMIT_HPARAM, lim.offset,
+                        std::string(lim.name) + " " + std::to_string(v) + " exceeds " + std::to_string(lim.max));
+    }
+  }
+  auto& hp = out.hparams;
+  hp.vocab_size = load_u32(h + hdr::kVocabSize);
+  hp.dim = load_u32(h + hdr::kDim);
+  hp.hidden_dim = load_u32(h + hdr::kHiddenDim);
+  hp.n_layers = load_u32(h + hdr::kLayers);
+  hp.n_heads = load_u32(h + hdr::kHeads);
+  hp.n_kv_heads = load_u32(h + hdr::kKvHeads);
+  hp.max_seq_len = load_u32(h + hdr::kMaxSeqLen);
+  hp.norm_eps = load_f32(h + hdr::kNormEps);
+  hp.rope_theta = load_f32(h + hdr::kRopeTheta);
+  auto& id = out.identity;
+  id.parameter_count = load_u64(h + hdr::kParamCount);
+  id.tensor_count = load_u32(h + hdr::kTensorCount);
+  id.flags = out.flags;
+  id.layout_checksum = load_u64(h + hdr::kLayoutChecksum);
+  id.tokenizer_checksum = load_u64(h + hdr::kTokenizerChecksum);
+  std::copy_n(h + hdr::kDigest, 32, id.content_digest.begin());
+  out.tokenizer = read_section(h, hdr::kTokenizerOffset);
+  out.directory = read_section(h, hdr::kDirectoryOffset);
+  out.data = read_section(h, hdr::kDataOffset);
+  // 11-12. counts and sizes that bound what a reader allocates
+  if (id.tensor_count > limits::kMaxTensorCount) {
+    return make_error(ErrorCode::E_LIMIT_TENSOR_COUNT, hdr::kTensorCount,
+                      "tensor_count " + std::to_string(id.tensor_count) + " exceeds " +
+                          std::to_string(limits::kMaxTensorCount));
+  }
+  if (out.tokenizer.length > limits::kMaxTokenizerLength) {
+    return make_error(ErrorCode::E_LIMIT_TOKENIZER_SIZE, hdr::kTokenizerLength);
+  }
+  // 13. every section inside [256, file_length]
+  const std::pair<const Section*, std::size_t> sections[] = {
+      {&out.tokenizer, hdr::kTokenizerOffset}, {&out.directory, hdr::kDirectoryOffset}, {&out.data, hdr::kDataOffset}};
+  for (const auto& [section, field] : sections) {
+    std::uint64_t end = 0;
+    if (section->offset < kHeaderLength || !checked_add(section->offset, section->length, end) ||
+        end > out.file_length) {
+      return make_error(ErrorCode::E_SECTION_RANGE, field);
+    }
+  }
+  // 14. canonical positions: header | tokenizer | zero padding to 64 | directory | data, data ends the file
+  std::uint64_t directory_at = 0;
+  checked_align_up(out.tokenizer.offset + out.tokenizer.length, kAlignment, directory_at);  // in range: see 13
+  if (out.tokenizer.offset != kHeaderLength) {
+    return make_error(ErrorCode::E_SECTION_LAYOUT, hdr::kTokenizerOffset, "tokenizer section must start at 256");
+  }
+  if (out.directory.offset != directory_at) {
+    return make_error(ErrorCode::E_SECTION_LAYOUT, hdr::kDirectoryOffset,
+                      "directory must start at " + std::to_string(directory_at));
+  }
+  if (out.directory.length != std::uint64_t{id.tensor_count} * kDirectoryEntrySize) {
+    return make_error(ErrorCode::E_SECTION_LAYOUT, hdr::kDirectoryLength,
+                      "directory_length must be tensor_count * 128");
+  }
+  if (out.data.offset != out.directory.offset + out.directory.length) {
+    return make_error(ErrorCode::E_SECTION_LAYOUT, hdr::kDataOffset, "data section must follow the directory");
+  }
+  if (out.data.offset + out.data.length != out.file_length) {
+    return make_error(ErrorCode::E_SECTION_LAYOUT, hdr::kDataLength, "data section must end the file");
+  }
+  return Status::success();
+}
+
+}  // namespace slm

@@ -1,0 +1,44 @@
+#include "slm/source.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace slm {
+
+Status SpanSource::read(std::uint64_t offset, std::span<std::uint8_t> out) {
+  if (offset > bytes_.size() || out.size() > bytes_.size() - offset) {
+    return make_error(ErrorCode::E_IO_READ, offset, "read past the end of the input");
+  }
+  std::memcpy(out.data(), bytes_.data() + offset, out.size());
+  return Status::success();
+}
+
+Result<std::unique_ptr<FileSource>> FileSource::open(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return make_error(ErrorCode::E_IO_READ, kNoOffset, path + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return make_error(ErrorCode::E_IO_READ, kNoOffset, path + ": not a regular file");
+  }
+  return std::unique_ptr<FileSource>(new FileSource(fd, static_cast<std::uint64_t>(st.st_size)));
+}
+
+FileSource::~FileSource() { ::close(fd_); }
+
+Status FileSource::read(std::uint64_t offset, std::span<std::uint8_t> out) {
+  std::size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return make_error(ErrorCode::E_IO_READ, offset + done, n == 0 ? "file shrank while reading" : std::strerror(errno));
+    done += static_cast<std::size_t>(n);
+  }
+  return Status::success();
+}
+
+}  // namespace slm
