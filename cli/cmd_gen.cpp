@@ -3,7 +3,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "atomic_file.h"
+#include "slm/atomic_file.h"
 #include "commands.h"
 #include "slm/writer.h"
 #include "slmgen/model_gen.h"
@@ -52,7 +52,7 @@ int run_gen_model(const GenModelArgs& args) {
               << ": " << s.status().message << '\n';
     return kExitUsage;
   }
-  if (auto s = write_file_atomically(args.output, bytes); !s.ok()) {
+  if (auto s = slm::write_file_atomically(args.output, bytes); !s.ok()) {
     std::cerr << "slm gen model: " << s.message << '\n';
     return kExitUsage;
   }
@@ -72,7 +72,7 @@ int run_gen_negatives(const GenNegativesArgs& args) {
   for (const auto& c : slmgen::make_negatives()) {
     const fs::path file = fs::path(args.output_dir) / (c.id + ".slm");
     fs::create_directories(file.parent_path(), ec);
-    if (auto s = write_file_atomically(file.string(), c.bytes); ec || !s.ok()) {
+    if (auto s = slm::write_file_atomically(file.string(), c.bytes); ec || !s.ok()) {
       std::cerr << "slm gen negatives: cannot write " << file << '\n';
       return kExitUsage;
     }
@@ -85,7 +85,7 @@ int run_gen_negatives(const GenNegativesArgs& args) {
                         {"verify_digest", c.verify_digest},
                         {"description", c.description}});
   }
-  if (auto s = write_text_atomically((fs::path(args.output_dir) / "manifest.json").string(), manifest.dump(2) + "\n");
+  if (auto s = slm::write_text_atomically((fs::path(args.output_dir) / "manifest.json").string(), manifest.dump(2) + "\n");
       !s.ok()) {
     std::cerr << "slm gen negatives: " << s.message << '\n';
     return kExitUsage;

@@ -23,7 +23,7 @@ int run_validate(const ValidateArgs& args) {
     else if (!info.ok() && exit_status == kExitOk) exit_status = kExitRejected;
 
     if (args.json) {
-      nlohmann::json out = {{"file", path}, {"ok", info.ok()}};
+      nlohmann::ordered_json out = {{"file", path}, {"ok", info.ok()}};
       if (info.ok()) {
         out["code"] = nullptr;
         out["identity"] = identity_json(info->header.identity);

@@ -186,14 +186,14 @@ std::vector<NegativeCase> make_negatives() {
          });
 
   // Streaming pass (checks 35-36)
-  b.edit("layout/nonzero-padding", ErrorCode::E_PADDING, "padding byte after the tokenizer section is 0xAA", base,
+  b.edit("layout/nonzero-padding", ErrorCode::E_LAYOUT_PADDING, "padding byte after the tokenizer section is 0xAA", base,
          [](Bytes& f) { f[tokenizer_at(f) + 24 + 10] = 0xAA; });
-  b.edit("layout/nonzero-tensor-padding", ErrorCode::E_PADDING, "padding byte after a tensor is 0x01", base,
+  b.edit("layout/nonzero-tensor-padding", ErrorCode::E_LAYOUT_PADDING, "padding byte after a tensor is 0x01", base,
          [](Bytes& f) {
            // tensor 0 (q8_0 [259, 32]) has 259 * 34 = 8806 bytes; its padding runs to 8832
            f[static_cast<std::size_t>(u64_at(f, hdr::kDataOffset)) + 8806 + 3] = 1;
          });
-  b.edit("integrity/bad-checksum", ErrorCode::E_CHECKSUM, "one tensor byte changed, checksum not updated", base,
+  b.edit("integrity/bad-checksum", ErrorCode::E_FILE_CHECKSUM, "one tensor byte changed, checksum not updated", base,
          [](Bytes& f) { f[static_cast<std::size_t>(u64_at(f, hdr::kDataOffset)) + 5] ^= 0x10; }, false);
 
   // Semantics (checks 37-46)
@@ -241,7 +241,7 @@ std::vector<NegativeCase> make_negatives() {
          [](Bytes& f) { set_u64(f, hdr::kLayoutChecksum, u64_at(f, hdr::kLayoutChecksum) ^ 1); });
   b.edit("identity/tokenizer-checksum", ErrorCode::E_ID_TOKENIZER_CHECKSUM, "tokenizer_checksum with one bit flipped",
          base, [](Bytes& f) { set_u64(f, hdr::kTokenizerChecksum, u64_at(f, hdr::kTokenizerChecksum) ^ 1); });
-  b.edit("identity/content-digest", ErrorCode::E_DIGEST, "content digest with one bit flipped (checksum re-sealed)",
+  b.edit("identity/content-digest", ErrorCode::E_ID_DIGEST, "content digest with one bit flipped (checksum re-sealed)",
          base, [](Bytes& f) {
            f[hdr::kDigest] ^= 1;
            set_u64(f, hdr::kChecksum, slm::file_checksum(f));

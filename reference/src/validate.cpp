@@ -48,7 +48,7 @@ Status stream_pass(ByteSource& source, const Header& h, const std::vector<Tensor
     while (next_padding < padding.size() && padding[next_padding].begin < chunk_end) {
       const ByteRange& r = padding[next_padding];
       for (std::uint64_t p = std::max(r.begin, at); p < std::min(r.end, chunk_end); ++p) {
-        if (buffer[static_cast<std::size_t>(p - at)] != 0) return make_error(ErrorCode::E_PADDING, p);
+        if (buffer[static_cast<std::size_t>(p - at)] != 0) return make_error(ErrorCode::E_LAYOUT_PADDING, p);
       }
       if (r.end > chunk_end) break;  // the range continues into the next chunk
       ++next_padding;
@@ -61,7 +61,7 @@ Status stream_pass(ByteSource& source, const Header& h, const std::vector<Tensor
     char text[80];
     std::snprintf(text, sizeof text, "checksum is %016llx, header says %016llx", static_cast<unsigned long long>(actual),
                   static_cast<unsigned long long>(h.checksum));
-    return make_error(ErrorCode::E_CHECKSUM, hdr::kChecksum, text);
+    return make_error(ErrorCode::E_FILE_CHECKSUM, hdr::kChecksum, text);
   }
   if (with_digest) digest_out = hasher.digest();
   return Status::success();
@@ -206,7 +206,7 @@ Result<ModelInfo> validate_model(ByteSource& source, const ValidateOptions& opti
   if (auto s = validate_identity(h, info.tensors, tokenizer_bytes, directory_bytes); !s.ok()) return s;
   // 50. content digest, when asked
   if (options.verify_digest && digest != h.identity.content_digest) {
-    return make_error(ErrorCode::E_DIGEST, hdr::kDigest, "content digest is " + to_hex(digest));
+    return make_error(ErrorCode::E_ID_DIGEST, hdr::kDigest, "content digest is " + to_hex(digest));
   }
   info.tokenizer = std::move(tokenizer.tokenizer);
   return info;

@@ -7,9 +7,9 @@
 
 #include "slm/errors.h"
 
-namespace slmcli {
+namespace slm {
 
-slm::Status write_file_atomically(const std::string& path, std::span<const std::uint8_t> bytes);
-slm::Status write_text_atomically(const std::string& path, const std::string& text);
+Status write_file_atomically(const std::string& path, std::span<const std::uint8_t> bytes);
+Status write_text_atomically(const std::string& path, const std::string& text);
 
-}  // namespace slmcli
+}  // namespace slm

@@ -1,4 +1,4 @@
-#include "atomic_file.h"
+#include "slm/atomic_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -9,12 +9,12 @@
 #include <cstring>
 #include <string>
 
-namespace slmcli {
+namespace slm {
 
-slm::Status write_file_atomically(const std::string& path, std::span<const std::uint8_t> bytes) {
+Status write_file_atomically(const std::string& path, std::span<const std::uint8_t> bytes) {
   std::string temp = path + ".tmp.XXXXXX";
   const int fd = ::mkstemp(temp.data());
-  if (fd < 0) return slm::make_error(slm::ErrorCode::E_IO_WRITE, slm::kNoOffset, path + ": " + std::strerror(errno));
+  if (fd < 0) return make_error(ErrorCode::E_IO_WRITE, kNoOffset, path + ": " + std::strerror(errno));
   std::size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
@@ -28,13 +28,13 @@ slm::Status write_file_atomically(const std::string& path, std::span<const std::
   if (!written || std::rename(temp.c_str(), path.c_str()) != 0) {
     const std::string reason = std::strerror(written ? errno : saved_errno);
     ::unlink(temp.c_str());
-    return slm::make_error(slm::ErrorCode::E_IO_WRITE, slm::kNoOffset, path + ": " + reason);
+    return make_error(ErrorCode::E_IO_WRITE, kNoOffset, path + ": " + reason);
   }
-  return slm::Status::success();
+  return Status::success();
 }
 
-slm::Status write_text_atomically(const std::string& path, const std::string& text) {
+Status write_text_atomically(const std::string& path, const std::string& text) {
   return write_file_atomically(path, {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
 }
 
-}  // namespace slmcli
+}  // namespace slm

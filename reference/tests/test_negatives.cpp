@@ -1,0 +1,78 @@
+// Every one-fault negative is rejected with exactly its code, through both byte sources, and every
+// error code of errors.def is produced by some negative or by a dedicated test below.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+
+#include "slm/model_file.h"
+#include "slm/validate.h"
+#include "slmgen/negatives.h"
+#include "test_helpers.h"
+
+namespace {
+
+TEST(Negatives, BaseFilesAreValid) {
+  EXPECT_TRUE(slm::validate_model(slmgen::negatives_base_model(), {.verify_digest = true}).ok());
+  EXPECT_TRUE(slm::validate_model(slmgen::negatives_base_bpe_model(), {.verify_digest = true}).ok());
+}
+
+TEST(Negatives, EachIsRejectedWithItsCode) {
+  for (const auto& c : slmgen::make_negatives()) {
+    const auto result = slm::validate_model(c.bytes, {.verify_digest = c.verify_digest});
+    ASSERT_FALSE(result.ok()) << c.id;
+    EXPECT_EQ(slm::error_info(result.status().code).name, slm::error_info(c.expected).name) << c.id << ": " << c.description
+                                                                                           << " / " << result.status().message;
+    EXPECT_TRUE(result.status().has_offset()) << c.id;
+  }
+}
+
+TEST(Negatives, DigestCaseIsAcceptedWithoutFullValidation) {
+  // The digest is only checked in full validation (check 50); every other check passes.
+  for (const auto& c : slmgen::make_negatives()) {
+    if (c.verify_digest) {
+      EXPECT_TRUE(slm::validate_model(c.bytes).ok()) << c.id;
+    }
+  }
+}
+
+TEST(Negatives, IdsAreUniqueAndPathLike) {
+  std::set<std::string> ids;
+  for (const auto& c : slmgen::make_negatives()) {
+    EXPECT_TRUE(ids.insert(c.id).second) << c.id;
+    EXPECT_NE(c.id.find('/'), std::string::npos) << c.id;
+  }
+}
+
+TEST(Negatives, FileSourceGivesTheSameVerdictAsSpan) {
+  slmtest::TempDir dir;
+  for (const auto& c : slmgen::make_negatives()) {
+    const std::string path = dir.file("case.slm");
+    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(c.bytes.data()),
+                                                static_cast<std::streamsize>(c.bytes.size()));
+    auto source = slm::FileSource::open(path);
+    ASSERT_TRUE(source.ok());
+    const auto from_file = slm::validate_model(*source.value(), {.verify_digest = c.verify_digest});
+    const auto from_span = slm::validate_model(c.bytes, {.verify_digest = c.verify_digest});
+    EXPECT_EQ(from_file.status().code, from_span.status().code) << c.id;
+    EXPECT_EQ(from_file.status().offset, from_span.status().offset) << c.id;
+  }
+}
+
+// Codes that no file produces on its own: produced by the tests named here.
+const std::set<std::string> kCodesTestedElsewhere = {
+    "E_LIMIT_ADDRESS_SPACE",  // Load.RefusesFileBeyondAddressSpace
+    "E_IO_READ",              // Load.MissingFileIsAnIoError
+    "E_IO_WRITE",             // AtomicFile.FailureLeavesNoPartialOutput
+};
+
+TEST(Negatives, EveryErrorCodeIsProduced) {
+  std::set<std::string> produced;
+  for (const auto& c : slmgen::make_negatives()) produced.insert(std::string(slm::error_info(c.expected).name));
+  for (const auto& row : slm::all_errors()) {
+    const std::string name(row.name);
+    EXPECT_TRUE(produced.count(name) || kCodesTestedElsewhere.count(name)) << name << " has no fixture";
+  }
+}
+
+}  // namespace

@@ -1,0 +1,44 @@
+// Loads slm_wasm.wasm (standalone, raw exports) in Node 20 or a browser, supplying the few imports
+// an Emscripten STANDALONE_WASM module asks for. No JS glue.
+export async function loadSlm(wasmBytes) {
+  let instance;
+  const memory = () => instance.exports.memory;
+  const imports = {
+    env: { emscripten_notify_memory_growth: () => {} },
+    wasi_snapshot_preview1: {
+      proc_exit: (code) => { throw new Error(`wasm called proc_exit(${code})`); },
+      fd_close: () => 0,
+      fd_seek: () => 0,
+      fd_write: (fd, iovs, iovsLen, nwritten) => {  // count bytes so stdio calls terminate
+        const view = new DataView(memory().buffer);
+        let total = 0;
+        for (let i = 0; i < iovsLen; i++) total += view.getUint32(iovs + 8 * i + 4, true);
+        view.setUint32(nwritten, total, true);
+        return 0;
+      },
+    },
+  };
+  ({ instance } = await WebAssembly.instantiate(wasmBytes, imports));
+  if (instance.exports._initialize) instance.exports._initialize();
+  const x = instance.exports;
+  const cString = (ptr) => {
+    const bytes = new Uint8Array(memory().buffer, ptr);
+    return new TextDecoder().decode(bytes.subarray(0, bytes.indexOf(0)));
+  };
+  return {
+    // Validates a Uint8Array; returns { ok, code, rule, offset } like `slm validate --json`.
+    validate(fileBytes, { verifyDigest = false } = {}) {
+      const ptr = x.slm_alloc(fileBytes.length);
+      new Uint8Array(memory().buffer, ptr, fileBytes.length).set(fileBytes);  // view made after alloc (growth)
+      const code = x.slm_validate(ptr, fileBytes.length, verifyDigest ? 1 : 0);
+      x.slm_free(ptr);
+      const offset = x.slm_last_offset();
+      return {
+        ok: code === 0,
+        code: code === 0 ? null : cString(x.slm_last_code_name()),
+        rule: code === 0 ? null : cString(x.slm_last_rule()),
+        offset: offset < 0 ? null : offset,
+      };
+    },
+  };
+}
