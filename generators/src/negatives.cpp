@@ -107,8 +107,8 @@ std::vector<NegativeCase> make_negatives() {
            set_u64(f, hdr::kFileLength, 256);
            set_u32(f, hdr::kTensorCount, 0xFFFFFFFFu);
          });
-  b.edit("limits/tokenizer-size", ErrorCode::E_LIMIT_TOKENIZER_SIZE, "tokenizer_length 64 MiB + 1", base,
-         [](Bytes& f) { set_u64(f, hdr::kTokenizerLength, (64ull << 20) + 1); });
+  b.edit("limits/tokenizer-size", ErrorCode::E_LIMIT_TOKENIZER_SIZE, "tokenizer_length 16 MiB + 1", base,
+         [](Bytes& f) { set_u64(f, hdr::kTokenizerLength, (16ull << 20) + 1); });
 
   // Section table (checks 13-14)
   b.edit("sections/tokenizer-out-of-range", ErrorCode::E_SECTION_RANGE, "tokenizer section runs past the end",

@@ -44,7 +44,7 @@ inline constexpr std::uint32_t kMaxLayers = 1024;
 inline constexpr std::uint32_t kMaxHeads = 1024;
 inline constexpr std::uint32_t kMaxSeqLen = 1u << 20;
 inline constexpr std::uint32_t kMaxTensorCount = 16384;
-inline constexpr std::uint64_t kMaxTokenizerLength = 64ull << 20;
+inline constexpr std::uint64_t kMaxTokenizerLength = 16ull << 20;  // keeps validation under 64 MiB RSS
 inline constexpr std::uint32_t kMaxPieceLength = 1024;
 inline constexpr std::uint64_t kMaxTensorElements = 1ull << 40;
 }  // namespace limits
