@@ -1,0 +1,173 @@
+#!/usr/bin/python3
+"""End-to-end tests of the `slm` command: exit statuses, JSON outputs against spec/schemas/, and
+that a failed write leaves existing files alone. Usage: test_cli.py SLM_BINARY SOURCE_DIR"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+SLM, SOURCE = sys.argv[1], sys.argv[2]
+
+try:
+    import jsonschema
+except ImportError:  # scripts/install-deps installs python3-jsonschema; without it schema checks are skipped
+    jsonschema = None
+
+
+def slm(*args):
+    return subprocess.run([SLM, *args], capture_output=True, text=True)
+
+
+def load_schema(name):
+    with open(os.path.join(SOURCE, "spec", "schemas", name)) as f:
+        return json.load(f)
+
+
+def check_schema(instance, name):
+    if jsonschema is None:
+        return
+    schemas = {s["$id"]: s for s in (load_schema("validate-result.schema.json"), load_schema("inspect.schema.json"))}
+    schema = load_schema(name)
+    resolver = jsonschema.RefResolver(schema["$id"], schema, store=schemas)
+    jsonschema.Draft202012Validator(schema, resolver=resolver).validate(instance)
+
+
+class CliTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.model = os.path.join(cls.tmp.name, "tiny.slm")
+        r = slm("gen", "model", "--preset", "tiny", "--untied", "-o", cls.model)
+        assert r.returncode == 0, r.stderr
+        with open(cls.model, "rb") as f:
+            cls.bytes = f.read()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.tmp.name, name)
+
+    def corrupt_copy(self, offset):
+        data = bytearray(self.bytes)
+        data[offset] ^= 0x40
+        p = self.path(f"corrupt-{offset}.slm")
+        with open(p, "wb") as f:
+            f.write(data)
+        return p
+
+    def test_valid_file_json(self):
+        r = slm("validate", "--json", "--digest", self.model)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        out = json.loads(r.stdout)
+        check_schema(out, "validate-result.schema.json")
+        self.assertTrue(out["ok"])
+        self.assertIsNone(out["code"])
+        self.assertEqual(out["identity"]["tensor_count"], 12)
+
+    def test_corrupted_byte_is_rejected_with_code_rule_offset(self):
+        r = slm("validate", "--json", self.corrupt_copy(5000))
+        self.assertEqual(r.returncode, 1)
+        out = json.loads(r.stdout)
+        check_schema(out, "validate-result.schema.json")
+        self.assertEqual((out["code"], out["rule"], out["offset"]), ("E_FILE_CHECKSUM", "SLM-CHK-001", 24))
+
+    def test_corrupted_header_byte_names_the_field(self):
+        r = slm("validate", "--json", self.corrupt_copy(4))  # the version field
+        self.assertEqual(r.returncode, 1)
+        out = json.loads(r.stdout)
+        self.assertEqual((out["code"], out["rule"], out["offset"], out["phase"]),
+                         ("E_HDR_VERSION", "SLM-HDR-002", 4, "DECODE"))
+
+    def test_human_output_names_code_rule_offset(self):
+        r = slm("validate", self.corrupt_copy(4))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("E_HDR_VERSION [SLM-HDR-002] at offset 4", r.stdout)
+
+    def test_any_rejected_file_makes_exit_1(self):
+        r = slm("validate", self.model, self.corrupt_copy(4), self.model)
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(len(r.stdout.splitlines()), 3)
+
+    def test_missing_file_is_exit_2(self):
+        r = slm("validate", "--json", self.path("missing.slm"))
+        self.assertEqual(r.returncode, 2)
+        out = json.loads(r.stdout)
+        check_schema(out, "validate-result.schema.json")
+        self.assertEqual(out["code"], "E_IO_READ")
+
+    def test_usage_error_is_exit_2(self):
+        self.assertEqual(slm("validate").returncode, 2)
+        self.assertEqual(slm("frobnicate").returncode, 2)
+        self.assertEqual(slm("gen", "model", "--preset", "nope", "-o", self.path("x.slm")).returncode, 2)
+
+    def test_inspect_json(self):
+        r = slm("inspect", "--json", self.model)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = json.loads(r.stdout)
+        check_schema(out, "inspect.schema.json")
+        names = [t["name"] for t in out["model"]["tensors"]]
+        self.assertEqual(names[0], "tok_embeddings.weight")
+        self.assertEqual(names[-1], "output.weight")
+        self.assertEqual(out["model"]["file_length"], len(self.bytes))
+
+    def test_inspect_invalid_file(self):
+        r = slm("inspect", "--json", self.corrupt_copy(4))
+        self.assertEqual(r.returncode, 1)
+        out = json.loads(r.stdout)
+        check_schema(out, "inspect.schema.json")
+        self.assertEqual(out["error"]["code"], "E_HDR_VERSION")
+
+    def test_inspect_human(self):
+        r = slm("inspect", self.model)
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("layers.0.feed_forward.w2.weight", r.stdout)
+        self.assertIn("q4_0", r.stdout)
+
+    def test_generation_is_deterministic(self):
+        a, b = self.path("a.slm"), self.path("b.slm")
+        self.assertEqual(slm("gen", "model", "--preset", "small", "--seed", "9", "-o", a).returncode, 0)
+        self.assertEqual(slm("gen", "model", "--preset", "small", "--seed", "9", "-o", b).returncode, 0)
+        with open(a, "rb") as fa, open(b, "rb") as fb:
+            self.assertEqual(fa.read(), fb.read())
+
+    def test_failed_write_leaves_existing_output(self):
+        target = self.path("occupied")
+        os.mkdir(target)
+        with open(os.path.join(target, "keep"), "w") as f:
+            f.write("kept")
+        r = slm("gen", "model", "-o", target)
+        self.assertEqual(r.returncode, 2)
+        with open(os.path.join(target, "keep")) as f:
+            self.assertEqual(f.read(), "kept")
+        self.assertEqual(sorted(os.listdir(self.tmp.name)).count("occupied"), 1)
+        self.assertFalse([n for n in os.listdir(self.tmp.name) if ".tmp." in n], "temporary file left behind")
+
+    def test_negatives_through_the_cli(self):
+        d = self.path("negatives")
+        self.assertEqual(slm("gen", "negatives", "-o", d).returncode, 0)
+        with open(os.path.join(d, "manifest.json")) as f:
+            manifest = json.load(f)
+        self.assertGreater(len(manifest), 50)
+        files = [os.path.join(d, c["file"]) for c in manifest if not c["verify_digest"]]
+        r = slm("validate", "--json", *files)
+        self.assertEqual(r.returncode, 1)
+        results = [json.loads(line) for line in r.stdout.splitlines()]
+        expected = [c for c in manifest if not c["verify_digest"]]
+        for c, got in zip(expected, results):
+            check_schema(got, "validate-result.schema.json")
+            self.assertEqual(got["code"], c["expected"], c["id"])
+            self.assertEqual(got["rule"], c["rule"], c["id"])
+        for c in manifest:
+            if c["verify_digest"]:
+                got = json.loads(slm("validate", "--json", "--digest", os.path.join(d, c["file"])).stdout)
+                self.assertEqual(got["code"], c["expected"], c["id"])
+
+
+if __name__ == "__main__":
+    if jsonschema is None:
+        print("note: python3-jsonschema missing; JSON Schema checks skipped", file=sys.stderr)
+    unittest.main(argv=[sys.argv[0]], verbosity=1)
