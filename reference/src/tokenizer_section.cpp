@@ -1,6 +1,7 @@
 // Tokenizer section: structure checks (spec/format.md section 5, check order 15-20) and encoding.
 #include <string>
 
+#include "check.h"
 #include "slm/bytes.h"
 #include "slm/decode.h"
 
@@ -9,7 +10,7 @@ namespace slm {
 Status decode_tokenizer(std::span<const std::uint8_t> section, std::uint64_t base, DecodedTokenizer& out) {
   const std::uint64_t length = section.size();
   // 15. the 24-byte section header
-  if (length < kTokenizerHeaderSize) return make_error(ErrorCode::E_TOK_TRUNCATED, base + length);
+  if (fails(ErrorCode::E_TOK_TRUNCATED, length < kTokenizerHeaderSize)) return make_error(ErrorCode::E_TOK_TRUNCATED, base + length);
   const std::uint8_t* p = section.data();
   const std::uint32_t kind = load_u32(p + 0);
   const std::uint32_t flags = load_u32(p + 4);
@@ -18,35 +19,35 @@ Status decode_tokenizer(std::span<const std::uint8_t> section, std::uint64_t bas
   t.bos_id = load_u32(p + 12);
   t.eos_id = load_u32(p + 16);
   // 16. kind
-  if (kind != static_cast<std::uint32_t>(TokenizerKind::BYTE) && kind != static_cast<std::uint32_t>(TokenizerKind::BPE)) {
+  if (fails(ErrorCode::E_TOK_KIND, kind != static_cast<std::uint32_t>(TokenizerKind::BYTE) && kind != static_cast<std::uint32_t>(TokenizerKind::BPE))) {
     return make_error(ErrorCode::E_TOK_KIND, base, "tokenizer kind " + std::to_string(kind) + " is not 1 or 2");
   }
   t.kind = static_cast<TokenizerKind>(kind);
   // 17. reserved flag bits and the reserved word
-  if ((flags & ~kKnownTokenizerFlags) != 0) return make_error(ErrorCode::E_TOK_RESERVED, base + 4);
-  if (load_u32(p + 20) != 0) return make_error(ErrorCode::E_TOK_RESERVED, base + 20);
+  if (fails(ErrorCode::E_TOK_RESERVED, (flags & ~kKnownTokenizerFlags) != 0)) return make_error(ErrorCode::E_TOK_RESERVED, base + 4);
+  if (fails(ErrorCode::E_TOK_RESERVED, load_u32(p + 20) != 0)) return make_error(ErrorCode::E_TOK_RESERVED, base + 20);
   t.flags = flags;
   // 18. piece count limit (before any piece is read)
-  if (t.n_pieces > limits::kMaxVocab) return make_error(ErrorCode::E_LIMIT_VOCAB, base + 8);
+  if (fails(ErrorCode::E_LIMIT_VOCAB, t.n_pieces > limits::kMaxVocab)) return make_error(ErrorCode::E_LIMIT_VOCAB, base + 8);
   // 19. BPE piece records {f32 score, u32 length, bytes}; BYTE has none
   std::uint64_t at = kTokenizerHeaderSize;
   if (t.kind == TokenizerKind::BPE) {
     for (std::uint32_t i = 0; i < t.n_pieces; ++i) {
-      if (length - at < 8) return make_error(ErrorCode::E_TOK_TRUNCATED, base + length);
+      if (fails(ErrorCode::E_TOK_TRUNCATED, length - at < 8)) return make_error(ErrorCode::E_TOK_TRUNCATED, base + length);
       const float score = load_f32(p + at);
       const std::uint32_t piece_length = load_u32(p + at + 4);
-      if (piece_length == 0 || piece_length > limits::kMaxPieceLength) {
+      if (fails(ErrorCode::E_TOK_PIECE_LENGTH, piece_length == 0 || piece_length > limits::kMaxPieceLength)) {
         return make_error(ErrorCode::E_TOK_PIECE_LENGTH, base + at + 4,
                           "piece " + std::to_string(i) + " has length " + std::to_string(piece_length));
       }
-      if (length - at - 8 < piece_length) return make_error(ErrorCode::E_TOK_TRUNCATED, base + length);
+      if (fails(ErrorCode::E_TOK_TRUNCATED, length - at - 8 < piece_length)) return make_error(ErrorCode::E_TOK_TRUNCATED, base + length);
       out.piece_offsets.push_back(base + at);
       t.pieces.push_back({std::string(reinterpret_cast<const char*>(p + at + 8), piece_length), score});
       at += 8 + piece_length;
     }
   }
   // 20. nothing after the last piece
-  if (at != length) return make_error(ErrorCode::E_TOK_TRAILING, base + at);
+  if (fails(ErrorCode::E_TOK_TRAILING, at != length)) return make_error(ErrorCode::E_TOK_TRAILING, base + at);
   return Status::success();
 }
 

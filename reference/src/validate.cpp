@@ -1,5 +1,6 @@
 // Runs the checks of spec/format.md section 7 in order: header and sections (1-14), tokenizer
 // structure (15-20), directory (21-34), the streaming pass (35-36), semantics and identity (37-49), digest (50).
+#include "check.h"
 #include "slm/validate.h"
 
 #include <algorithm>
@@ -48,7 +49,7 @@ Status stream_pass(ByteSource& source, const Header& h, const std::vector<Tensor
     while (next_padding < padding.size() && padding[next_padding].begin < chunk_end) {
       const ByteRange& r = padding[next_padding];
       for (std::uint64_t p = std::max(r.begin, at); p < std::min(r.end, chunk_end); ++p) {
-        if (buffer[static_cast<std::size_t>(p - at)] != 0) return make_error(ErrorCode::E_LAYOUT_PADDING, p);
+        if (fails(ErrorCode::E_LAYOUT_PADDING, buffer[static_cast<std::size_t>(p - at)] != 0)) return make_error(ErrorCode::E_LAYOUT_PADDING, p);
       }
       if (r.end > chunk_end) break;  // the range continues into the next chunk
       ++next_padding;
@@ -71,7 +72,7 @@ Status stream_pass(ByteSource& source, const Header& h, const std::vector<Tensor
 Status validate_model_tensors(const Header& h, const std::vector<TensorEntry>& tensors) {
   const bool untied = (h.flags & kFlagUntiedOutput) != 0;
   const std::uint64_t expected_count = required_tensor_count(h.hparams.n_layers, untied);
-  if (tensors.size() != expected_count) {
+  if (fails(ErrorCode::E_MODEL_TENSOR_COUNT, tensors.size() != expected_count)) {
     return make_error(ErrorCode::E_MODEL_TENSOR_COUNT, hdr::kTensorCount,
                       "directory has " + std::to_string(tensors.size()) + " tensors, the architecture needs " +
                           std::to_string(expected_count));
@@ -80,12 +81,12 @@ Status validate_model_tensors(const Header& h, const std::vector<TensorEntry>& t
   for (std::size_t i = 0; i < tensors.size(); ++i) {
     const std::uint64_t at = h.directory.offset + i * kDirectoryEntrySize;
     const TensorEntry& t = tensors[i];
-    if (t.name != required[i].name) {
+    if (fails(ErrorCode::E_MODEL_TENSOR_NAME, t.name != required[i].name)) {
       return make_error(ErrorCode::E_MODEL_TENSOR_NAME, at,
                         "entry " + std::to_string(i) + " is '" + t.name + "', expected '" + required[i].name + "'");
     }
-    if (t.shape() != required[i].shape) return make_error(ErrorCode::E_MODEL_TENSOR_SHAPE, at + 68, "tensor '" + t.name + "'");
-    if (required[i].norm && t.dtype != DType::F32) {
+    if (fails(ErrorCode::E_MODEL_TENSOR_SHAPE, t.shape() != required[i].shape)) return make_error(ErrorCode::E_MODEL_TENSOR_SHAPE, at + 68, "tensor '" + t.name + "'");
+    if (fails(ErrorCode::E_MODEL_TENSOR_DTYPE, required[i].norm && t.dtype != DType::F32)) {
       return make_error(ErrorCode::E_MODEL_TENSOR_DTYPE, at + 64, "norm weight '" + t.name + "' must be f32");
     }
   }
@@ -97,13 +98,13 @@ Status validate_identity(const Header& h, const std::vector<TensorEntry>& tensor
                          std::span<const std::uint8_t> tokenizer_bytes, std::span<const std::uint8_t> directory_bytes) {
   std::uint64_t parameters = 0;
   for (const auto& t : tensors) parameters += t.elements();  // each <= 2^40, count <= 2^14: no overflow
-  if (parameters != h.identity.parameter_count) {
+  if (fails(ErrorCode::E_ID_PARAM_COUNT, parameters != h.identity.parameter_count)) {
     return make_error(ErrorCode::E_ID_PARAM_COUNT, hdr::kParamCount,
                       "parameter_count " + std::to_string(h.identity.parameter_count) + ", tensors hold " +
                           std::to_string(parameters));
   }
-  if (xxh64(directory_bytes) != h.identity.layout_checksum) return make_error(ErrorCode::E_ID_LAYOUT_CHECKSUM, hdr::kLayoutChecksum);
-  if (xxh64(tokenizer_bytes) != h.identity.tokenizer_checksum) {
+  if (fails(ErrorCode::E_ID_LAYOUT_CHECKSUM, xxh64(directory_bytes) != h.identity.layout_checksum)) return make_error(ErrorCode::E_ID_LAYOUT_CHECKSUM, hdr::kLayoutChecksum);
+  if (fails(ErrorCode::E_ID_TOKENIZER_CHECKSUM, xxh64(tokenizer_bytes) != h.identity.tokenizer_checksum)) {
     return make_error(ErrorCode::E_ID_TOKENIZER_CHECKSUM, hdr::kTokenizerChecksum);
   }
   return Status::success();
@@ -117,17 +118,17 @@ Status validate_hparams(const Hyperparameters& hp) {
       {hp.n_layers, hdr::kLayers},      {hp.n_heads, hdr::kHeads},   {hp.n_kv_heads, hdr::kKvHeads},
       {hp.max_seq_len, hdr::kMaxSeqLen}};
   for (const auto& [value, field] : nonzero) {
-    if (value == 0) return make_error(ErrorCode::E_HPARAM_INVALID, field, "hyperparameter is zero");
+    if (fails(ErrorCode::E_HPARAM_INVALID, value == 0)) return make_error(ErrorCode::E_HPARAM_INVALID, field, "hyperparameter is zero");
   }
-  if (hp.dim % hp.n_heads != 0) return make_error(ErrorCode::E_HPARAM_INVALID, hdr::kHeads, "n_heads does not divide dim");
-  if ((hp.dim / hp.n_heads) % 2 != 0) return make_error(ErrorCode::E_HPARAM_INVALID, hdr::kHeads, "head dim is odd");
-  if (hp.n_kv_heads > hp.n_heads || hp.n_heads % hp.n_kv_heads != 0) {
+  if (fails(ErrorCode::E_HPARAM_INVALID, hp.dim % hp.n_heads != 0)) return make_error(ErrorCode::E_HPARAM_INVALID, hdr::kHeads, "n_heads does not divide dim");
+  if (fails(ErrorCode::E_HPARAM_INVALID, (hp.dim / hp.n_heads) % 2 != 0)) return make_error(ErrorCode::E_HPARAM_INVALID, hdr::kHeads, "head dim is odd");
+  if (fails(ErrorCode::E_HPARAM_INVALID, hp.n_kv_heads > hp.n_heads || hp.n_heads % hp.n_kv_heads != 0)) {
     return make_error(ErrorCode::E_HPARAM_INVALID, hdr::kKvHeads, "n_kv_heads does not divide n_heads");
   }
-  if (!std::isfinite(hp.norm_eps) || !(hp.norm_eps > 0)) {
+  if (fails(ErrorCode::E_HPARAM_INVALID, !std::isfinite(hp.norm_eps) || !(hp.norm_eps > 0))) {
     return make_error(ErrorCode::E_HPARAM_INVALID, hdr::kNormEps, "norm_eps must be finite and > 0");
   }
-  if (!std::isfinite(hp.rope_theta) || !(hp.rope_theta > 0)) {
+  if (fails(ErrorCode::E_HPARAM_INVALID, !std::isfinite(hp.rope_theta) || !(hp.rope_theta > 0))) {
     return make_error(ErrorCode::E_HPARAM_INVALID, hdr::kRopeTheta, "rope_theta must be finite and > 0");
   }
   return Status::success();
@@ -137,28 +138,28 @@ Status validate_tokenizer(const DecodedTokenizer& decoded, const Hyperparameters
   const Tokenizer& t = decoded.tokenizer;
   // 38. vocabulary size
   const bool byte_kind = t.kind == TokenizerKind::BYTE;
-  if ((byte_kind && t.n_pieces != kByteVocabSize) || (!byte_kind && t.n_pieces < kByteVocabSize) ||
-      t.n_pieces != hp.vocab_size) {
+  if (fails(ErrorCode::E_TOK_VOCAB, (byte_kind && t.n_pieces != kByteVocabSize) || (!byte_kind && t.n_pieces < kByteVocabSize) ||
+      t.n_pieces != hp.vocab_size)) {
     return make_error(ErrorCode::E_TOK_VOCAB, base + 8,
                       "tokenizer has " + std::to_string(t.n_pieces) + " pieces, vocab_size is " +
                           std::to_string(hp.vocab_size));
   }
   // 39. special ids
-  if (t.bos_id >= kFirstBytePiece) return make_error(ErrorCode::E_TOK_SPECIAL, base + 12);
-  if (t.eos_id >= kFirstBytePiece || t.eos_id == t.bos_id) return make_error(ErrorCode::E_TOK_SPECIAL, base + 16);
+  if (fails(ErrorCode::E_TOK_SPECIAL, t.bos_id >= kFirstBytePiece)) return make_error(ErrorCode::E_TOK_SPECIAL, base + 12);
+  if (fails(ErrorCode::E_TOK_SPECIAL, t.eos_id >= kFirstBytePiece || t.eos_id == t.bos_id)) return make_error(ErrorCode::E_TOK_SPECIAL, base + 16);
   if (byte_kind) return Status::success();
   // 40. byte-fallback pieces at ids 3..258
   static const char* hex = "0123456789ABCDEF";
   for (std::uint32_t b = 0; b < 256; ++b) {
     const std::string want = {'<', '0', 'x', hex[b >> 4], hex[b & 15], '>'};
-    if (t.pieces[kFirstBytePiece + b].bytes != want) {
+    if (fails(ErrorCode::E_TOK_BYTE_PIECES, t.pieces[kFirstBytePiece + b].bytes != want)) {
       return make_error(ErrorCode::E_TOK_BYTE_PIECES, decoded.piece_offsets[kFirstBytePiece + b],
                         "piece " + std::to_string(kFirstBytePiece + b) + " must be " + want);
     }
   }
   // 41. finite scores
   for (std::size_t i = 0; i < t.pieces.size(); ++i) {
-    if (!std::isfinite(t.pieces[i].score)) {
+    if (fails(ErrorCode::E_TOK_SCORE, !std::isfinite(t.pieces[i].score))) {
       return make_error(ErrorCode::E_TOK_SCORE, decoded.piece_offsets[i], "piece " + std::to_string(i) + " score");
     }
   }
@@ -172,7 +173,7 @@ Status validate_tokenizer(const DecodedTokenizer& decoded, const Hyperparameters
   for (std::size_t k = 1; k < order.size(); ++k) {
     if (t.pieces[order[k]].bytes == t.pieces[order[k - 1]].bytes) first_repeat = std::min(first_repeat, order[k]);
   }
-  if (first_repeat != UINT32_MAX) {
+  if (fails(ErrorCode::E_TOK_DUPLICATE, first_repeat != UINT32_MAX)) {
     return make_error(ErrorCode::E_TOK_DUPLICATE, decoded.piece_offsets[first_repeat],
                       "piece " + std::to_string(first_repeat) + " repeats an earlier piece");
   }
@@ -205,7 +206,7 @@ Result<ModelInfo> validate_model(ByteSource& source, const ValidateOptions& opti
   if (auto s = validate_model_tensors(h, info.tensors); !s.ok()) return s;
   if (auto s = validate_identity(h, info.tensors, tokenizer_bytes, directory_bytes); !s.ok()) return s;
   // 50. content digest, when asked
-  if (options.verify_digest && digest != h.identity.content_digest) {
+  if (fails(ErrorCode::E_ID_DIGEST, options.verify_digest && digest != h.identity.content_digest)) {
     return make_error(ErrorCode::E_ID_DIGEST, hdr::kDigest, "content digest is " + to_hex(digest));
   }
   info.tokenizer = std::move(tokenizer.tokenizer);
