@@ -7,45 +7,19 @@
 #include "commands.h"
 #include "slm/writer.h"
 #include "slmgen/model_gen.h"
+#include "slmgen/recipe.h"
 #include "slmgen/negatives.h"
 
 namespace slmcli {
 
 int run_gen_model(const GenModelArgs& args) {
-  auto options = slmgen::preset(args.preset);
-  if (!options) {
-    std::cerr << "slm gen model: unknown preset '" << args.preset << "'\n";
+  slmgen::ModelOptions options;
+  std::string error;
+  if (!slmgen::resolve_recipe(args.recipe, options, error)) {
+    std::cerr << "slm gen model: " << error << '\n';
     return kExitUsage;
   }
-  options->seed = args.seed;
-  options->untied_output = options->untied_output || args.untied;
-  if (!args.tokenizer.empty()) {
-    if (args.tokenizer != "byte" && args.tokenizer != "bpe") {
-      std::cerr << "slm gen model: --tokenizer must be byte or bpe\n";
-      return kExitUsage;
-    }
-    options->tokenizer = args.tokenizer == "byte" ? slm::TokenizerKind::BYTE : slm::TokenizerKind::BPE;
-  }
-  if (!args.dtype.empty()) {
-    slm::DType d;
-    if (!slm::parse_dtype(args.dtype, d)) {
-      std::cerr << "slm gen model: --dtype must be f32, q8_0 or q4_0\n";
-      return kExitUsage;
-    }
-    options->embedding_dtype = options->attention_dtype = options->ffn_dtype = options->output_dtype = d;
-  }
-  auto& hp = options->hparams;
-  if (args.layers) hp.n_layers = args.layers;
-  if (args.dim) hp.dim = args.dim;
-  if (args.hidden_dim) hp.hidden_dim = args.hidden_dim;
-  if (options->tokenizer == slm::TokenizerKind::BYTE) hp.vocab_size = slm::kByteVocabSize;
-  else if (args.vocab) hp.vocab_size = args.vocab;
-  else if (hp.vocab_size <= slm::kByteVocabSize) hp.vocab_size = 300;
-  if (auto s = slm::validate_hparams(hp); !s.ok()) {
-    std::cerr << "slm gen model: " << s.message << '\n';
-    return kExitUsage;
-  }
-  const auto bytes = slm::write_model(slmgen::generate_model(*options));
+  const auto bytes = slm::write_model(slmgen::generate_model(options));
   if (auto s = slm::validate_model(bytes); !s.ok()) {
     // e.g. a quantized dtype with a dim that is not a multiple of 32
     std::cerr << "slm gen model: these options give an invalid model: " << slm::error_info(s.status().code).name
@@ -56,7 +30,8 @@ int run_gen_model(const GenModelArgs& args) {
     std::cerr << "slm gen model: " << s.message << '\n';
     return kExitUsage;
   }
-  std::cout << args.output << ": " << bytes.size() << " bytes (preset " << args.preset << ", seed " << args.seed << ")\n";
+  std::cout << args.output << ": " << bytes.size() << " bytes (preset " << args.recipe.preset << ", seed "
+            << args.recipe.seed << ")\n";
   return kExitOk;
 }
 

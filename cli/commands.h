@@ -5,6 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "slmconf/runner.h"
+#include "slmgen/recipe.h"
+
 namespace slmcli {
 
 inline constexpr int kExitOk = 0, kExitRejected = 1, kExitUsage = 2;
@@ -23,13 +26,8 @@ struct InspectArgs {
 int run_inspect(const InspectArgs& args);
 
 struct GenModelArgs {
-  std::string preset = "tiny";
+  slmgen::ModelRecipe recipe;
   std::string output;
-  std::uint64_t seed = 1;
-  std::string tokenizer;  // "", "byte" or "bpe": overrides the preset
-  std::string dtype;      // "", "f32", "q8_0" or "q4_0": every matrix, overriding the preset
-  bool untied = false;
-  std::uint32_t layers = 0, dim = 0, hidden_dim = 0, vocab = 0;  // 0: the preset's
 };
 int run_gen_model(const GenModelArgs& args);
 
@@ -37,5 +35,9 @@ struct GenNegativesArgs {
   std::string output_dir;
 };
 int run_gen_negatives(const GenNegativesArgs& args);
+
+int run_conform(const slmconf::RunnerOptions& options);
+int run_protocol();
+int run_gen_cases(const std::string& output_dir);
 
 }  // namespace slmcli

@@ -1,24 +1,17 @@
 #include "json_views.h"
 
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
 namespace slmcli {
 
 using nlohmann::json;
 
-std::string hex64(std::uint64_t v) {
-  char text[17];
-  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(v));
-  return text;
-}
-
 json identity_json(const slm::Identity& id) {
   return {{"parameter_count", id.parameter_count},
           {"tensor_count", id.tensor_count},
           {"flags", id.flags},
-          {"layout_checksum", hex64(id.layout_checksum)},
-          {"tokenizer_checksum", hex64(id.tokenizer_checksum)},
+          {"layout_checksum", slm::to_hex_u64(id.layout_checksum)},
+          {"tokenizer_checksum", slm::to_hex_u64(id.tokenizer_checksum)},
           {"content_digest", slm::to_hex(id.content_digest)}};
 }
 
@@ -47,7 +40,7 @@ json model_info_json(const slm::ModelInfo& info) {
   json section = [](const slm::Section& s) { return json{{"offset", s.offset}, {"length", s.length}}; }(h.tokenizer);
   return {{"format_version", h.version},
           {"file_length", h.file_length},
-          {"checksum", hex64(h.checksum)},
+          {"checksum", slm::to_hex_u64(h.checksum)},
           {"flags", {{"value", h.flags}, {"untied_output", (h.flags & slm::kFlagUntiedOutput) != 0}}},
           {"hyperparameters",
            {{"vocab_size", hp.vocab_size},

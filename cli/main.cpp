@@ -1,6 +1,8 @@
 // `slm`: the command-line front of the reference library. Parsing only; work happens in cmd_*.cpp.
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
+
 #include "commands.h"
 
 int main(int argc, char** argv) {
@@ -22,19 +24,42 @@ int main(int argc, char** argv) {
   gen->require_subcommand(1);
   slmcli::GenModelArgs model;
   auto* gm = gen->add_subcommand("model", "Write a random-weight model package");
-  gm->add_option("--preset", model.preset, "tiny | small | stories15m")->capture_default_str();
+  auto& recipe = model.recipe;
+  gm->add_option("--preset", recipe.preset, "tiny | small | stories15m | large")->capture_default_str();
   gm->add_option("-o,--output", model.output, "output .slm file")->required();
-  gm->add_option("--seed", model.seed, "PRNG seed")->capture_default_str();
-  gm->add_option("--tokenizer", model.tokenizer, "byte | bpe (default: the preset's)");
-  gm->add_option("--dtype", model.dtype, "f32 | q8_0 | q4_0 for every matrix (default: the preset's mix)");
-  gm->add_flag("--untied", model.untied, "store a separate output.weight classifier");
-  gm->add_option("--layers", model.layers, "override n_layers");
-  gm->add_option("--dim", model.dim, "override dim");
-  gm->add_option("--hidden-dim", model.hidden_dim, "override hidden_dim");
-  gm->add_option("--vocab", model.vocab, "override vocab_size (BPE only)");
+  gm->add_option("--seed", recipe.seed, "PRNG seed (SplitMix64)")->capture_default_str();
+  gm->add_option("--tokenizer", recipe.tokenizer, "byte | bpe (default: the preset's)");
+  gm->add_option("--dtype", recipe.dtype, "f32 | q8_0 | q4_0 for every matrix (default: the preset's mix)");
+  gm->add_flag("--untied", recipe.untied, "store a separate output.weight classifier");
+  gm->add_option("--layers", recipe.layers, "override n_layers");
+  gm->add_option("--dim", recipe.dim, "override dim");
+  gm->add_option("--hidden-dim", recipe.hidden_dim, "override hidden_dim");
+  gm->add_option("--heads", recipe.heads, "override n_heads");
+  gm->add_option("--kv-heads", recipe.kv_heads, "override n_kv_heads");
+  gm->add_option("--vocab", recipe.vocab, "override vocab_size (BPE only)");
   slmcli::GenNegativesArgs negatives;
   auto* gn = gen->add_subcommand("negatives", "Write one file per rule violation, with expected codes");
   gn->add_option("-o,--output", negatives.output_dir, "output directory")->required();
+
+  slmcli::GenNegativesArgs cases;
+  auto* gc = gen->add_subcommand("cases", "Write the generated conformance cases and the manifest");
+  gc->add_option("-o,--output", cases.output_dir, "cases directory (hand-made cases in it are kept)")->required();
+
+  slmconf::RunnerOptions conform;
+  conform.cases_dir = "conformance/cases";
+  conform.cache_dir = (std::getenv("TMPDIR") ? std::string(std::getenv("TMPDIR")) : std::string("/tmp")) + "/slm-conform-cache";
+  bool no_progress = false;
+  auto* c = app.add_subcommand("conform", "Run the conformance cases against a runtime and write reports");
+  c->add_option("--runtime", conform.runtime, "ref | cmd:<command line> | oneshot:<command line>")->capture_default_str();
+  c->add_option("--cases", conform.cases_dir, "case tree")->capture_default_str();
+  c->add_option("--only", conform.only, "glob over case ids, e.g. 'tensors/*'");
+  c->add_option("--skip", conform.skip_file, "skip list: one case id or glob per line");
+  c->add_option("--timeout", conform.timeout_seconds, "seconds per case")->capture_default_str();
+  c->add_option("--report", conform.report_dir, "report directory ('' for none)")->capture_default_str();
+  c->add_option("--cache", conform.cache_dir, "where generated inputs are kept")->capture_default_str();
+  c->add_flag("--no-progress", no_progress, "no progress output on stderr");
+
+  auto* p = app.add_subcommand("protocol", "Speak the conformance protocol on stdin/stdout (the reference as a runtime)");
 
   try {
     app.parse(argc, argv);
@@ -46,5 +71,11 @@ int main(int argc, char** argv) {
   if (*i) return slmcli::run_inspect(inspect);
   if (*gm) return slmcli::run_gen_model(model);
   if (*gn) return slmcli::run_gen_negatives(negatives);
+  if (*gc) return slmcli::run_gen_cases(cases.output_dir);
+  if (*c) {
+    conform.progress = !no_progress;
+    return slmcli::run_conform(conform);
+  }
+  if (*p) return slmcli::run_protocol();
   return slmcli::kExitUsage;
 }

@@ -134,4 +134,11 @@ std::string to_hex(std::span<const std::uint8_t> bytes) {
   return out;
 }
 
+std::string to_hex_u64(std::uint64_t value) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, value >>= 4) out[static_cast<std::size_t>(i)] = kDigits[value & 0x0F];
+  return out;
+}
+
 }  // namespace slm

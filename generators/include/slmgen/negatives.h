@@ -18,7 +18,7 @@ struct NegativeCase {
 };
 
 // The valid files the negatives are made from.
-std::vector<std::uint8_t> negatives_base_model();      // tiny, byte tokenizer, untied, f32+q8_0+q4_0
+std::vector<std::uint8_t> negatives_base_model();      // tiny, byte tokenizer, untied; f32 norms, q8_0 embedding, q4_0 matrices
 std::vector<std::uint8_t> negatives_base_bpe_model();  // tiny shape with a 300-piece BPE tokenizer
 
 std::vector<NegativeCase> make_negatives();

@@ -25,5 +25,6 @@ private:
 
 Digest256 sha256(std::span<const std::uint8_t> bytes);
 std::string to_hex(std::span<const std::uint8_t> bytes);  // lowercase, two digits per byte
+std::string to_hex_u64(std::uint64_t value);                // 16 lowercase digits, most significant first
 
 }  // namespace slm

@@ -1,7 +1,10 @@
 // Results of a conformance run and the report writers (spec/protocol.md, "Reports").
 #pragma once
+#include <array>
+#include <cstddef>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "slmconf/case.h"
@@ -35,11 +38,13 @@ struct RunInfo {
   std::string cases_dir;
   std::string spec_version;
   std::string started, finished;  // ISO 8601 UTC
+  std::string report_dir;         // where the reports went, empty if none were written
   int exit_status = 0;
 };
 
 struct Run {
   RunInfo info;
+  std::vector<Case> cases;          // owned here: results point into it (move a Run, never copy it)
   std::vector<CaseResult> results;
 };
 
@@ -50,5 +55,67 @@ std::string chapter_title(const std::string& chapter);
 // Writes results.jsonl, summary.md, index.html and junit.xml into `dir` (created if needed).
 // Returns an empty string on success, else the error.
 std::string write_reports(const Run& run, const std::string& dir);
+
+// ---- Shared by the report writers (report_*.cpp). Every CaseResult::test must point to a live Case.
+
+// The text of each report; write_reports writes them, tests read them directly.
+std::string results_jsonl(const Run& run);
+std::string summary_markdown(const Run& run);
+std::string index_html(const Run& run);
+std::string junit_xml(const Run& run);
+
+inline constexpr std::array<Outcome, 7> kAllOutcomes = {Outcome::PASS,    Outcome::FAIL,  Outcome::SKIPPED,
+                                                        Outcome::ERRORED, Outcome::TIMEOUT, Outcome::CRASH,
+                                                        Outcome::GARBAGE};
+inline constexpr std::array<Level, 5> kAllLevels = {Level::L1, Level::L2, Level::L3, Level::L4, Level::L5};
+
+const char* level_title(Level level);            // "Verdict", "Error code", ...
+std::string runtime_title(const RunInfo& info);  // the runtime's name, else its connector string
+bool is_failure(Outcome outcome);                // FAIL, ERRORED, TIMEOUT, CRASH, GARBAGE
+
+// A case counts toward level k when it tests k (its level >= k) and was not skipped;
+// it passes k when its levels entry for k is 1.
+bool counts_toward(const CaseResult& result, Level level);
+bool passed_level(const CaseResult& result, Level level);
+
+struct LevelCount {
+  int passed = 0, total = 0;
+};
+
+// Outcome and per-level counts over a set of results.
+struct Counts {
+  int total = 0;
+  std::map<Outcome, int> outcomes;     // absent: none
+  std::map<Level, LevelCount> levels;  // absent: no case tests that level
+
+  void add(const CaseResult& result);
+  int of(Outcome outcome) const;
+  LevelCount of(Level level) const;
+  int failures() const;  // results whose outcome is_failure
+};
+
+Counts count_results(const std::vector<CaseResult>& results);
+
+// A case's chapter comes from its first rule, else from its expected error's rule, else OTHER.
+std::string case_chapter(const Case& test);
+
+struct Chapter {
+  std::string code;  // "DIR"
+  std::vector<const CaseResult*> results;
+  Counts counts;
+};
+
+// The run's chapters in spec order (unknown chapters after the known ones, OTHER last).
+std::vector<Chapter> chapters_of(const Run& run);
+
+// L1..L3 always, then L4 and L5 only when some case tests them: the columns of a report.
+std::vector<Level> reported_levels(const Run& run);
+
+// Text from a runtime may hold anything: invalid UTF-8 and control characters other than tab,
+// newline and carriage return become U+FFFD, so the XML and HTML reports stay well-formed.
+std::string printable_utf8(std::string_view text);
+
+// At most `max_bytes` of `text`, cut on a UTF-8 boundary, with a note of what was cut.
+std::string clip_text(std::string_view text, std::size_t max_bytes);
 
 }  // namespace slmconf

@@ -1,0 +1,35 @@
+// Connectors reach a runtime under test (spec/protocol.md, "Connectors"):
+//   ref                    the reference, in-process
+//   cmd:<command line>     a long-lived process speaking the JSON-lines protocol (run by /bin/sh -c)
+//   oneshot:<command line> one process per case: `<command line> [--digest] FILE`, exit 0 accept,
+//                          1 reject, 2 input unreadable (a rejection), anything else a crash
+#pragma once
+#include <memory>
+#include <string>
+
+#include "slmconf/case.h"
+#include "slmconf/protocol.h"
+
+namespace slmconf {
+
+// What one attempt at a case produced.
+struct Attempt {
+  enum class Kind { ANSWER, TIMEOUT, CRASH, GARBAGE } kind = Kind::ANSWER;
+  Answer answer;
+  std::string detail;       // why there is no answer
+  std::string stderr_text;  // what the runtime wrote to stderr meanwhile
+};
+
+class Connector {
+public:
+  virtual ~Connector() = default;
+  // The runtime's hello (for `ref`, the reference's own). Connectors start lazily; this may start.
+  virtual Hello hello() = 0;
+  virtual Attempt run(const Request& request, double timeout_seconds) = 0;
+  virtual void stop() = 0;
+};
+
+// nullptr and `error` set for an unknown connector string.
+std::unique_ptr<Connector> make_connector(const std::string& spec, std::string& error);
+
+}  // namespace slmconf

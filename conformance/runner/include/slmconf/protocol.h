@@ -1,0 +1,38 @@
+// The harness protocol's messages (spec/protocol.md): JSON lines, one object per line.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "slmconf/case.h"
+
+namespace slmconf {
+
+inline constexpr const char* kProtocolName = "slm-conform/1";
+inline constexpr std::size_t kMaxLineBytes = 1 << 20;  // a longer line is garbage
+
+struct Hello {
+  std::string protocol, name, version, spec_version;
+  std::vector<std::string> capabilities;
+};
+
+struct Request {
+  std::uint64_t seq = 0;
+  std::string op;  // "validate" or "bye"
+  std::string path;
+  bool verify_digest = false;
+};
+
+std::string hello_line(const Hello& hello);
+std::string request_line(const Request& request);
+std::string answer_line(std::uint64_t seq, const Answer& answer);
+
+// Strict parsers: nullopt (with `error` set) for anything that is not a well-formed message.
+std::optional<Hello> parse_hello(const std::string& line, std::string& error);
+std::optional<Request> parse_request(const std::string& line, std::string& error);
+std::optional<Answer> parse_answer(const std::string& line, std::uint64_t expected_seq, std::string& error);
+// One-shot mode: the verdict comes from the exit status; stdout may add code, offset, identity.
+Answer parse_oneshot_output(bool accepted, const std::string& stdout_text);
+
+}  // namespace slmconf

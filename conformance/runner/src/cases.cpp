@@ -1,0 +1,169 @@
+// Reading the case tree and materialising inputs that are not committed as plain files.
+#include "slmconf/cases.h"
+
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "slm/atomic_file.h"
+#include "slm/model_file.h"
+#include "slm/sha256.h"
+#include "slm/writer.h"
+#include "slmgen/recipe.h"
+
+namespace slmconf {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool parse_level(const std::string& s, Level& out) {
+  if (s.size() != 2 || s[0] != 'L' || s[1] < '1' || s[1] > '5') return false;
+  out = static_cast<Level>(s[1] - '0');
+  return true;
+}
+
+std::string sha256_hex(const std::vector<std::uint8_t>& bytes) { return slm::to_hex(slm::sha256(bytes)); }
+
+// Writes `bytes` to cache_dir/<sha256>.slm once; the name makes stale entries impossible.
+std::string cache_input(const std::string& cache_dir, const std::vector<std::uint8_t>& bytes, std::string& error) {
+  const fs::path path = fs::path(cache_dir) / (sha256_hex(bytes) + ".slm");
+  if (fs::exists(path)) return path.string();
+  std::error_code ec;
+  fs::create_directories(cache_dir, ec);
+  if (auto s = slm::write_file_atomically(path.string(), bytes); !s.ok()) {
+    error = s.message;
+    return "";
+  }
+  return path.string();
+}
+
+bool recipe_from_json(const json& j, slmgen::ModelRecipe& r) {
+  if (!j.is_object()) return false;
+  r.preset = j.value("preset", r.preset);
+  r.seed = j.value("seed", r.seed);
+  r.tokenizer = j.value("tokenizer", r.tokenizer);
+  r.dtype = j.value("dtype", r.dtype);
+  r.untied = j.value("untied", r.untied);
+  return true;
+}
+
+std::string load_input(Case& c, const json& input, const std::string& cache_dir) {
+  std::string error;
+  if (input.contains("file")) {
+    c.input_path = (fs::path(c.dir) / input["file"].get<std::string>()).string();
+  } else if (input.contains("hex")) {
+    std::vector<std::uint8_t> bytes;
+    if (!parse_annotated_hex(read_text(fs::path(c.dir) / input["hex"].get<std::string>()), bytes, error)) return error;
+    c.input_path = cache_input(cache_dir, bytes, error);
+  } else if (input.contains("generate")) {
+    slmgen::ModelRecipe recipe;
+    slmgen::ModelOptions options;
+    if (!recipe_from_json(input["generate"], recipe) || !slmgen::resolve_recipe(recipe, options, error)) {
+      return "bad recipe: " + error;
+    }
+    const auto bytes = slm::write_model(slmgen::generate_model(options));
+    c.input_path = cache_input(cache_dir, bytes, error);
+  } else if (input.contains("absent")) {
+    c.input_path = (fs::path(c.dir) / input["absent"].get<std::string>()).string();
+    return "";
+  } else {
+    return "input has none of file, hex, generate, absent";
+  }
+  if (!error.empty()) return error;
+  c.input_sha256 = input.value("sha256", "");
+  auto bytes = slm::read_file_bytes(c.input_path);
+  if (!bytes.ok()) return bytes.status().message;
+  if (sha256_hex(bytes.value()) != c.input_sha256) {
+    return "input " + c.input_path + " does not have the recorded sha256 (generator or file drift)";
+  }
+  return "";
+}
+
+std::string load_case(const fs::path& case_dir, const std::string& cache_dir, Case& c) {
+  const json j = json::parse(read_text(case_dir / "expected.json"), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return (case_dir / "expected.json").string() + ": not a JSON object";
+  c.dir = fs::absolute(case_dir).string();
+  c.id = j.value("id", "");
+  c.description = j.value("description", "");
+  c.spec_version = j.value("spec_version", "");
+  c.op = j.value("op", "validate");
+  if (!parse_level(j.value("level", ""), c.level)) return c.id + ": bad level";
+  c.verify_digest = j.contains("options") && j["options"].value("verify_digest", false);
+  for (const auto& t : j.value("tags", json::array())) c.tags.push_back(t.get<std::string>());
+  for (const auto& r : j.value("rules", json::array())) c.rules.push_back(r.get<std::string>());
+  const json& e = j["expect"];
+  c.expect.accept = e.value("outcome", "") == "accept";
+  if (c.expect.accept) {
+    if (e.contains("identity")) {
+      const json& id = e["identity"];
+      c.expect.identity = Identity{id["parameter_count"].get<std::uint64_t>(), id["tensor_count"].get<std::uint32_t>(),
+                                   id["flags"].get<std::uint32_t>(), id["layout_checksum"].get<std::string>(),
+                                   id["tokenizer_checksum"].get<std::string>(), id["content_digest"].get<std::string>()};
+    }
+    for (const auto& t : e.value("tensors", json::array())) {
+      c.expect.tensors.push_back({t["name"].get<std::string>(), t["dtype"].get<std::string>(), t["sha256"].get<std::string>(),
+                                  t["shape"].get<std::vector<std::uint64_t>>()});
+    }
+  } else {
+    c.expect.codes = e.at("codes").get<std::vector<std::string>>();
+    c.expect.rule = e.value("rule", "");
+    c.expect.phase = e.value("phase", "");
+    if (e.contains("offset") && e["offset"].is_number_unsigned()) c.expect.offset = e["offset"].get<std::uint64_t>();
+  }
+  return load_input(c, j.at("input"), cache_dir);
+}
+
+}  // namespace
+
+bool parse_annotated_hex(const std::string& text, std::vector<std::uint8_t>& out, std::string& error) {
+  std::istringstream lines(text);
+  int line_number = 0;
+  for (std::string line; std::getline(lines, line);) {
+    ++line_number;
+    line = line.substr(0, line.find('#'));
+    std::istringstream tokens(line);
+    for (std::string token; tokens >> token;) {
+      std::size_t repeat = 1;
+      std::string_view byte = token;
+      if (const auto star = token.find('*'); star != std::string::npos) {
+        const auto [end, ec] = std::from_chars(token.data() + star + 1, token.data() + token.size(), repeat);
+        if (ec != std::errc() || end != token.data() + token.size()) repeat = 0;
+        byte = byte.substr(0, star);
+      }
+      unsigned value = 0;
+      const auto [end, ec] = std::from_chars(byte.data(), byte.data() + byte.size(), value, 16);
+      if (byte.size() != 2 || ec != std::errc() || end != byte.data() + 2 || repeat == 0 || repeat > (64u << 20)) {
+        error = "line " + std::to_string(line_number) + ": '" + token + "' is not a hex byte (optionally *count)";
+        return false;
+      }
+      out.insert(out.end(), repeat, static_cast<std::uint8_t>(value));
+    }
+  }
+  return true;
+}
+
+std::string load_cases(const std::string& dir, const std::string& cache_dir, std::vector<Case>& out) {
+  const json manifest = json::parse(read_text(fs::path(dir) / "manifest.json"), nullptr, false);
+  if (manifest.is_discarded() || !manifest.contains("cases")) return dir + "/manifest.json: missing or malformed";
+  for (const auto& entry : manifest["cases"]) {
+    Case c;
+    const std::string id = entry.at("id").get<std::string>();
+    if (auto error = load_case(fs::path(dir) / id, cache_dir, c); !error.empty()) return id + ": " + error;
+    if (c.id != id) return id + ": expected.json has id '" + c.id + "'";
+    out.push_back(std::move(c));
+  }
+  return "";
+}
+
+}  // namespace slmconf

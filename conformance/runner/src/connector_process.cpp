@@ -1,0 +1,170 @@
+// `cmd:` (a long-lived protocol speaker) and `oneshot:` (one process per case) connectors.
+#include <algorithm>
+
+#include "child_process.h"
+#include "slmconf/connector.h"
+
+namespace slmconf {
+
+std::unique_ptr<Connector> make_reference_connector();
+
+namespace {
+
+constexpr double kHelloTimeoutSeconds = 10;
+
+Clock::time_point deadline_after(double seconds) {
+  return Clock::now() + std::chrono::microseconds(static_cast<long long>(seconds * 1e6));
+}
+
+class ProtocolConnector final : public Connector {
+public:
+  explicit ProtocolConnector(std::string command_line) : command_line_(std::move(command_line)) {}
+  ~ProtocolConnector() override { stop(); }
+
+  Hello hello() override {
+    std::string error;
+    if (!child_ && !start(error)) {
+      Hello h;
+      h.name = "(did not start: " + error + ")";
+      return h;
+    }
+    return hello_;
+  }
+
+  Attempt run(const Request& request, double timeout_seconds) override {
+    Attempt a;
+    std::string error;
+    if (!child_ && !start(error)) {
+      a.kind = Attempt::Kind::CRASH;
+      a.detail = "runtime did not start: " + error;
+      a.stderr_text = pending_stderr_;
+      pending_stderr_.clear();
+      return a;
+    }
+    if (!child_->write_line(request_line(request))) {
+      return finish(a, Attempt::Kind::CRASH, "runtime closed its input");
+    }
+    std::string line;
+    switch (child_->read_line(line, kMaxLineBytes, deadline_after(timeout_seconds))) {
+      case ChildProcess::ReadStatus::TIMEOUT: return finish(a, Attempt::Kind::TIMEOUT, "no answer within the timeout");
+      case ChildProcess::ReadStatus::END_OF_FILE: return finish(a, Attempt::Kind::CRASH, exit_detail());
+      case ChildProcess::ReadStatus::TOO_LONG: return finish(a, Attempt::Kind::GARBAGE, "answer line longer than 1 MiB");
+      case ChildProcess::ReadStatus::LINE: break;
+    }
+    auto answer = parse_answer(line, request.seq, error);
+    if (!answer) return finish(a, Attempt::Kind::GARBAGE, error);
+    a.answer = std::move(*answer);
+    a.stderr_text = child_->take_stderr();
+    return a;
+  }
+
+  void stop() override {
+    if (!child_) return;
+    child_->write_line(request_line({0, "bye", "", false}));
+    if (child_->wait(deadline_after(1)) < 0) child_->kill();
+    child_.reset();
+  }
+
+private:
+  bool start(std::string& error) {
+    child_ = ChildProcess::spawn(command_line_, true, error);
+    if (!child_) return false;
+    std::string line;
+    const auto status = child_->read_line(line, kMaxLineBytes, deadline_after(kHelloTimeoutSeconds));
+    std::optional<Hello> hello;
+    if (status == ChildProcess::ReadStatus::LINE) hello = parse_hello(line, error);
+    else error = status == ChildProcess::ReadStatus::TIMEOUT ? "no hello within 10 s" : "no hello: " + exit_detail();
+    if (!hello) {
+      pending_stderr_ = child_->take_stderr();
+      child_->kill();
+      child_.reset();
+      return false;
+    }
+    hello_ = *hello;
+    return true;
+  }
+
+  std::string exit_detail() {
+    const int status = child_->wait(deadline_after(0.5));
+    if (status < 0) return "runtime closed its output";
+    return status >= 128 ? "runtime killed by signal " + std::to_string(status - 128)
+                         : "runtime exited with status " + std::to_string(status);
+  }
+
+  // Ends an attempt that has no answer: the runtime's state is unknown, so it is restarted.
+  Attempt finish(Attempt& a, Attempt::Kind kind, const std::string& detail) {
+    a.kind = kind;
+    a.detail = detail;
+    a.stderr_text = child_->take_stderr();
+    child_->kill();
+    child_.reset();
+    return a;
+  }
+
+  std::string command_line_;
+  std::unique_ptr<ChildProcess> child_;
+  Hello hello_;
+  std::string pending_stderr_;
+};
+
+class OneShotConnector final : public Connector {
+public:
+  explicit OneShotConnector(std::string command_line) : command_line_(std::move(command_line)) {}
+
+  Hello hello() override { return {kProtocolName, command_line_, "", "", {"validate"}}; }
+
+  Attempt run(const Request& request, double timeout_seconds) override {
+    Attempt a;
+    if (request.op != "validate") {
+      a.answer.kind = Answer::Kind::SKIPPED;
+      a.answer.message = "one-shot mode only validates";
+      return a;
+    }
+    std::string error;
+    const std::string command =
+        command_line_ + (request.verify_digest ? " --digest " : " ") + shell_quote(request.path);
+    auto child = ChildProcess::spawn(command, false, error);
+    if (!child) {
+      a.kind = Attempt::Kind::CRASH;
+      a.detail = error;
+      return a;
+    }
+    const auto deadline = deadline_after(timeout_seconds);
+    std::string out;
+    const auto status = child->read_all(out, kMaxLineBytes, deadline);
+    const int exit_status = status == ChildProcess::ReadStatus::END_OF_FILE ? child->wait(deadline) : -1;
+    a.stderr_text = child->take_stderr();
+    if (status == ChildProcess::ReadStatus::TOO_LONG) {
+      a.kind = Attempt::Kind::GARBAGE;
+      a.detail = "more than 1 MiB on stdout";
+    } else if (exit_status < 0) {
+      a.kind = Attempt::Kind::TIMEOUT;
+      a.detail = "did not finish within the timeout";
+    } else if (exit_status > 2) {
+      a.kind = Attempt::Kind::CRASH;
+      a.detail = exit_status >= 128 ? "killed by signal " + std::to_string(exit_status - 128)
+                                    : "exit status " + std::to_string(exit_status) + " (0 accept, 1 reject, 2 I/O error)";
+    } else {
+      // 2 is a rejection too: the input could not be read (spec/protocol.md, "One-shot mode")
+      a.answer = parse_oneshot_output(exit_status == 0, out);
+    }
+    return a;
+  }
+
+  void stop() override {}
+
+private:
+  std::string command_line_;
+};
+
+}  // namespace
+
+std::unique_ptr<Connector> make_connector(const std::string& spec, std::string& error) {
+  if (spec == "ref") return make_reference_connector();
+  if (spec.rfind("cmd:", 0) == 0 && spec.size() > 4) return std::make_unique<ProtocolConnector>(spec.substr(4));
+  if (spec.rfind("oneshot:", 0) == 0 && spec.size() > 8) return std::make_unique<OneShotConnector>(spec.substr(8));
+  error = "unknown runtime '" + spec + "' (use ref, cmd:<command line> or oneshot:<command line>)";
+  return nullptr;
+}
+
+}  // namespace slmconf

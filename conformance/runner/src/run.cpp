@@ -1,0 +1,154 @@
+// The run loop: load cases, filter, drive the connector case by case, report.
+#include <fnmatch.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+
+#include "slmconf/cases.h"
+#include "slmconf/runner.h"
+
+namespace slmconf {
+
+namespace {
+
+constexpr int kMaxConsecutiveStartFailures = 3;
+
+std::string utc_now() {
+  char text[32];
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+// "{runtime}" -> the hello name made path-safe, "{timestamp}" -> 20261126T150000Z.
+std::string expand_report_dir(std::string pattern, const RunInfo& info) {
+  std::string runtime;
+  for (char ch : info.runtime_name.empty() ? std::string("runtime") : info.runtime_name) {
+    runtime += std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.' ? ch : '_';
+  }
+  std::string stamp;
+  for (char ch : info.started) if (ch != '-' && ch != ':') stamp += ch;
+  for (const auto& [key, value] : {std::pair<std::string, std::string>{"{runtime}", runtime}, {"{timestamp}", stamp}}) {
+    for (auto at = pattern.find(key); at != std::string::npos; at = pattern.find(key)) pattern.replace(at, key.size(), value);
+  }
+  return pattern;
+}
+
+bool glob_match(const std::string& pattern, const std::string& id) { return ::fnmatch(pattern.c_str(), id.c_str(), 0) == 0; }
+
+bool read_skip_list(const std::string& path, std::vector<std::string>& out, std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = "cannot read skip list " + path;
+    return false;
+  }
+  for (std::string line; std::getline(in, line);) {
+    line = line.substr(0, line.find('#'));
+    const auto b = line.find_first_not_of(" \t\r"), e = line.find_last_not_of(" \t\r");
+    if (b != std::string::npos) out.push_back(line.substr(b, e - b + 1));
+  }
+  return true;
+}
+
+class Progress {
+public:
+  Progress(bool enabled, std::size_t total) : enabled_(enabled), tty_(::isatty(2) != 0), total_(total) {}
+  void update(std::size_t done, const CaseResult& r) {
+    if (!enabled_) return;
+    if (tty_) {
+      const int width = 30, filled = static_cast<int>(width * done / std::max<std::size_t>(total_, 1));
+      std::fprintf(stderr, "\r[%.*s%*s] %zu/%zu %-48.48s", filled, "==============================", width - filled, "",
+                   done, total_, r.test->id.c_str());
+      if (done == total_) std::fprintf(stderr, "\n");
+    } else if (r.outcome != Outcome::PASS) {
+      std::fprintf(stderr, "%s %s: expected %s, got %s%s%s\n", outcome_name(r.outcome), r.test->id.c_str(),
+                   r.expected.c_str(), r.got.c_str(), r.reason.empty() ? "" : " - ", r.reason.c_str());
+    }
+  }
+
+private:
+  bool enabled_, tty_;
+  std::size_t total_;
+};
+
+}  // namespace
+
+int run_conformance(const RunnerOptions& o, Run& run, std::string& error) {
+  std::vector<Case>& cases = run.cases;
+  if (auto e = load_cases(o.cases_dir, o.cache_dir, cases); !e.empty()) {
+    error = e;
+    return 2;
+  }
+  std::vector<std::string> skip;
+  if (!o.skip_file.empty() && !read_skip_list(o.skip_file, skip, error)) return 2;
+  auto connector = make_connector(o.runtime, error);
+  if (!connector) return 2;
+
+  std::vector<const Case*> selected;
+  for (const auto& c : cases) {
+    if (o.only.empty() || glob_match(o.only, c.id)) selected.push_back(&c);
+  }
+  if (selected.empty()) {
+    error = "no case matches '" + o.only + "'";
+    return 2;
+  }
+  run.info.runner_version = "0.1.0";
+  run.info.runtime = o.runtime;
+  run.info.cases_dir = o.cases_dir;
+  run.info.spec_version = "1";
+  run.info.started = utc_now();
+  const Hello hello = connector->hello();
+  run.info.runtime_name = hello.name;
+  run.info.runtime_version = hello.version;
+  run.info.capabilities = hello.capabilities;
+
+  Progress progress(o.progress, selected.size());
+  int start_failures = 0;
+  std::uint64_t seq = 0;
+  for (const Case* c : selected) {
+    Attempt attempt;
+    const auto begin = std::chrono::steady_clock::now();
+    if (start_failures >= kMaxConsecutiveStartFailures) {
+      attempt.kind = Attempt::Kind::CRASH;
+      attempt.detail = "not run: the runtime failed to start " + std::to_string(start_failures) + " times in a row";
+    } else {
+      attempt = connector->run({++seq, c->op, c->input_path, c->verify_digest}, o.timeout_seconds);
+      const bool did_not_start = attempt.kind == Attempt::Kind::CRASH && attempt.detail.rfind("runtime did not start", 0) == 0;
+      start_failures = did_not_start ? start_failures + 1 : 0;
+    }
+    CaseResult r = judge(*c, attempt);
+    r.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count();
+    for (const auto& pattern : skip) {
+      if (glob_match(pattern, c->id)) r.skiplisted = true;
+    }
+    if (r.skiplisted) {
+      if (r.outcome == Outcome::PASS) r.unexpected_pass = true;
+      else r.outcome = Outcome::SKIPPED;
+    }
+    run.results.push_back(std::move(r));
+    progress.update(run.results.size(), run.results.back());
+  }
+  connector->stop();
+  run.info.finished = utc_now();
+  bool all_passed = true;
+  for (const auto& r : run.results) {
+    if (r.outcome != Outcome::PASS && r.outcome != Outcome::SKIPPED) all_passed = false;
+  }
+  run.info.exit_status = all_passed ? 0 : 1;
+  if (!o.report_dir.empty()) {
+    run.info.report_dir = expand_report_dir(o.report_dir, run.info);
+    if (auto e = write_reports(run, run.info.report_dir); !e.empty()) {
+      error = "cannot write reports: " + e;
+      return 2;
+    }
+  }
+  return run.info.exit_status;
+}
+
+}  // namespace slmconf
