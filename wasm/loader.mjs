@@ -28,7 +28,11 @@ export async function loadSlm(wasmBytes) {
   return {
     // Validates a Uint8Array; returns { ok, code, rule, offset } like `slm validate --json`.
     validate(fileBytes, { verifyDigest = false } = {}) {
+      // wasm32 addresses at most 4 GiB: refuse what does not fit instead of truncating (SLM-LIM-007).
+      const refuse = { ok: false, code: 'E_LIMIT_ADDRESS_SPACE', rule: 'SLM-LIM-007', offset: 16 };
+      if (fileBytes.length > 0xFFFFFFFF) return refuse;
       const ptr = x.slm_alloc(fileBytes.length);
+      if (ptr === 0) return refuse;
       new Uint8Array(memory().buffer, ptr, fileBytes.length).set(fileBytes);  // view made after alloc (growth)
       const code = x.slm_validate(ptr, fileBytes.length, verifyDigest ? 1 : 0);
       x.slm_free(ptr);

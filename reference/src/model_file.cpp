@@ -1,5 +1,7 @@
 #include "slm/model_file.h"
 
+#include <cstdlib>
+
 namespace slm {
 
 const TensorView* LoadedModel::find(std::string_view name) const {
@@ -9,18 +11,25 @@ const TensorView* LoadedModel::find(std::string_view name) const {
   return nullptr;
 }
 
-Result<std::shared_ptr<LoadedModel>> load_model(std::vector<std::uint8_t> file, const LoadOptions& options) {
-  auto info = validate_model(file, options.validate);
+Result<std::shared_ptr<LoadedModel>> load_owned(std::shared_ptr<const void> owner, std::span<const std::uint8_t> bytes,
+                                                const LoadOptions& options) {
+  auto info = validate_model(bytes, options.validate);
   if (!info.ok()) return info.status();
   auto model = std::make_shared<LoadedModel>();
   model->info_ = std::move(info.value());
-  model->storage_ = std::move(file);
+  model->owner_ = std::move(owner);
+  model->bytes_ = bytes;
   const std::uint64_t data_offset = model->info_.header.data.offset;
   for (const auto& t : model->info_.tensors) {
-    model->views_.push_back({&t, std::span<const std::uint8_t>(model->storage_).subspan(
-                                     static_cast<std::size_t>(data_offset + t.offset), static_cast<std::size_t>(t.byte_size))});
+    model->views_.push_back({&t, bytes.subspan(static_cast<std::size_t>(data_offset + t.offset), static_cast<std::size_t>(t.byte_size))});
   }
   return model;
+}
+
+Result<std::shared_ptr<LoadedModel>> load_model(std::vector<std::uint8_t> file, const LoadOptions& options) {
+  auto owner = std::make_shared<const std::vector<std::uint8_t>>(std::move(file));
+  const std::span<const std::uint8_t> bytes(*owner);
+  return load_owned(std::move(owner), bytes, options);
 }
 
 Result<std::shared_ptr<LoadedModel>> load_model_file(const std::string& path, const LoadOptions& options) {
@@ -29,15 +38,21 @@ Result<std::shared_ptr<LoadedModel>> load_model_file(const std::string& path, co
   auto info = validate_model(*source.value(), options.validate);
   if (!info.ok()) return info.status();
   const std::uint64_t size = source.value()->size();
-  if (size > options.max_addressable) {
+  const auto refuse = [&](const char* why) {
     return make_error(ErrorCode::E_LIMIT_ADDRESS_SPACE, hdr::kFileLength,
-                      "file of " + std::to_string(size) + " bytes exceeds this runtime's " +
-                          std::to_string(options.max_addressable) + "-byte address space");
+                      "file of " + std::to_string(size) + " bytes " + why);
+  };
+  if (size > options.max_addressable || size > std::numeric_limits<std::size_t>::max()) {
+    return refuse("exceeds this runtime's address space");
   }
-  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
+  // malloc, not a vector: a failed allocation must become an error code, never an abort (wasm32
+  // builds have no exceptions).
+  std::shared_ptr<std::uint8_t> block(static_cast<std::uint8_t*>(std::malloc(static_cast<std::size_t>(size))), std::free);
+  if (!block) return refuse("cannot be allocated in this runtime's memory");
+  const std::span<std::uint8_t> bytes(block.get(), static_cast<std::size_t>(size));
   if (auto s = source.value()->read(0, bytes); !s.ok()) return s;
   // Validated again in memory: the file may have changed between the two reads.
-  return load_model(std::move(bytes), options);
+  return load_owned(std::move(block), bytes, options);
 }
 
 Result<std::vector<std::uint8_t>> read_file_bytes(const std::string& path) {

@@ -8,6 +8,17 @@
 #include "slm/fp16.h"
 
 namespace slm {
+namespace {
+
+// The inverse scale. 1/d overflows to inf when d is tiny (|d| < 2^-126 or so); such a block's fp16
+// scale is 0 anyway, so its quants are set to 0 too (ggml's reference would convert inf to int8,
+// which C++ leaves undefined).
+float inverse_scale(float d) {
+  const float id = d != 0.0f ? 1.0f / d : 0.0f;
+  return std::isfinite(id) ? id : 0.0f;
+}
+
+}  // namespace
 
 void quantize_q8_0(std::span<const float> x, std::span<std::uint8_t> out) {
   for (std::size_t b = 0; b < x.size() / kBlockSize; ++b) {
@@ -16,7 +27,7 @@ void quantize_q8_0(std::span<const float> x, std::span<std::uint8_t> out) {
     float amax = 0.0f;
     for (std::size_t j = 0; j < kBlockSize; ++j) amax = std::max(amax, std::fabs(v[j]));
     const float d = amax / 127.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;  // the inverse of the f32 scale, not of its fp16 rounding
+    const float id = inverse_scale(d);  // the inverse of the f32 scale, not of its fp16 rounding
     store_u16(block, fp32_to_fp16(d));
     for (std::size_t j = 0; j < kBlockSize; ++j) {
       block[2 + j] = static_cast<std::uint8_t>(static_cast<std::int8_t>(std::round(v[j] * id)));  // half away from 0
@@ -37,7 +48,7 @@ void quantize_q4_0(std::span<const float> x, std::span<std::uint8_t> out) {
       }
     }
     const float d = max / -8.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    const float id = inverse_scale(d);
     store_u16(block, fp32_to_fp16(d));
     for (std::size_t j = 0; j < kBlockSize / 2; ++j) {
       // + 8.5 then truncation toward zero = round half up of (x*id + 8); clamp 16 to 15.

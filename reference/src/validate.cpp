@@ -58,7 +58,7 @@ Status stream_pass(ByteSource& source, const Header& h, const std::vector<Tensor
     at = chunk_end;
   }
   const std::uint64_t actual = hasher.checksum();
-  if (actual != h.checksum) {
+  if (fails(ErrorCode::E_FILE_CHECKSUM, actual != h.checksum)) {
     char text[80];
     std::snprintf(text, sizeof text, "checksum is %016llx, header says %016llx", static_cast<unsigned long long>(actual),
                   static_cast<unsigned long long>(h.checksum));

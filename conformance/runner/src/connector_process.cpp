@@ -10,15 +10,14 @@ std::unique_ptr<Connector> make_reference_connector();
 
 namespace {
 
-constexpr double kHelloTimeoutSeconds = 10;
-
 Clock::time_point deadline_after(double seconds) {
   return Clock::now() + std::chrono::microseconds(static_cast<long long>(seconds * 1e6));
 }
 
 class ProtocolConnector final : public Connector {
 public:
-  explicit ProtocolConnector(std::string command_line) : command_line_(std::move(command_line)) {}
+  ProtocolConnector(std::string command_line, double hello_timeout)
+      : command_line_(std::move(command_line)), hello_timeout_(hello_timeout) {}
   ~ProtocolConnector() override { stop(); }
 
   Hello hello() override {
@@ -70,10 +69,10 @@ private:
     child_ = ChildProcess::spawn(command_line_, true, error);
     if (!child_) return false;
     std::string line;
-    const auto status = child_->read_line(line, kMaxLineBytes, deadline_after(kHelloTimeoutSeconds));
+    const auto status = child_->read_line(line, kMaxLineBytes, deadline_after(hello_timeout_));
     std::optional<Hello> hello;
     if (status == ChildProcess::ReadStatus::LINE) hello = parse_hello(line, error);
-    else error = status == ChildProcess::ReadStatus::TIMEOUT ? "no hello within 10 s" : "no hello: " + exit_detail();
+    else error = status == ChildProcess::ReadStatus::TIMEOUT ? "no hello within the timeout" : "no hello: " + exit_detail();
     if (!hello) {
       pending_stderr_ = child_->take_stderr();
       child_->kill();
@@ -102,6 +101,7 @@ private:
   }
 
   std::string command_line_;
+  double hello_timeout_;
   std::unique_ptr<ChildProcess> child_;
   Hello hello_;
   std::string pending_stderr_;
@@ -159,9 +159,9 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Connector> make_connector(const std::string& spec, std::string& error) {
+std::unique_ptr<Connector> make_connector(const std::string& spec, double timeout_seconds, std::string& error) {
   if (spec == "ref") return make_reference_connector();
-  if (spec.rfind("cmd:", 0) == 0 && spec.size() > 4) return std::make_unique<ProtocolConnector>(spec.substr(4));
+  if (spec.rfind("cmd:", 0) == 0 && spec.size() > 4) return std::make_unique<ProtocolConnector>(spec.substr(4), timeout_seconds);
   if (spec.rfind("oneshot:", 0) == 0 && spec.size() > 8) return std::make_unique<OneShotConnector>(spec.substr(8));
   error = "unknown runtime '" + spec + "' (use ref, cmd:<command line> or oneshot:<command line>)";
   return nullptr;

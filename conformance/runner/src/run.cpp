@@ -87,7 +87,7 @@ int run_conformance(const RunnerOptions& o, Run& run, std::string& error) {
   }
   std::vector<std::string> skip;
   if (!o.skip_file.empty() && !read_skip_list(o.skip_file, skip, error)) return 2;
-  auto connector = make_connector(o.runtime, error);
+  auto connector = make_connector(o.runtime, o.timeout_seconds, error);
   if (!connector) return 2;
 
   std::vector<const Case*> selected;

@@ -176,6 +176,15 @@ TEST_F(Reports, JsonLinesHaveHeaderCasesAndFooter) {
   EXPECT_LE(objects[9]["stderr"].get<std::string>().size(), 4096u + 64u) << "stderr is clipped to 4 KiB";
 }
 
+TEST(EmptyRun, StillHasHeaderFooterAndWellFormedXml) {
+  const slmconf::Run run;
+  const std::vector<std::string> lines = lines_of(slmconf::results_jsonl(run));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(json::parse(lines.back())["counts"]["total"], 0);
+  EXPECT_NE(slmconf::junit_xml(run).find("<testsuites name=\"SLM conformance: \" tests=\"0\""), std::string::npos);
+  EXPECT_NE(slmconf::summary_markdown(run).find("## Failures\n\nNone."), std::string::npos);
+}
+
 TEST_F(Reports, MarkdownHasLevelsChaptersFailuresAndSkipList) {
   const std::string md = slmconf::summary_markdown(run_);
   EXPECT_NE(md.find("# SLM conformance: toy\\<rt\\> 1.2"), std::string::npos);

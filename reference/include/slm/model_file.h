@@ -29,12 +29,14 @@ public:
   const ModelInfo& info() const { return info_; }
   const std::vector<TensorView>& tensors() const { return views_; }
   const TensorView* find(std::string_view name) const;
-  std::span<const std::uint8_t> file_bytes() const { return storage_; }
+  std::span<const std::uint8_t> file_bytes() const { return bytes_; }
 
 private:
-  friend Result<std::shared_ptr<LoadedModel>> load_model(std::vector<std::uint8_t>, const LoadOptions&);
+  friend Result<std::shared_ptr<LoadedModel>> load_owned(std::shared_ptr<const void>, std::span<const std::uint8_t>,
+                                                         const LoadOptions&);
   ModelInfo info_;
-  std::vector<std::uint8_t> storage_;
+  std::shared_ptr<const void> owner_;  // keeps bytes_ alive: a vector or a malloc'd block
+  std::span<const std::uint8_t> bytes_;
   std::vector<TensorView> views_;
 };
 

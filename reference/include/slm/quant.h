@@ -17,7 +17,8 @@ namespace slm {
 inline constexpr std::size_t kQ8_0BlockBytes = 34;
 inline constexpr std::size_t kQ4_0BlockBytes = 18;
 
-// x.size() must be a multiple of 32; out.size() must be x.size() / 32 * block bytes.
+// x.size() must be a multiple of 32; out.size() must be x.size() / 32 * block bytes. Every value
+// must be finite (the writers of this project only quantize finite values).
 void quantize_q8_0(std::span<const float> x, std::span<std::uint8_t> out);
 void quantize_q4_0(std::span<const float> x, std::span<std::uint8_t> out);
 void dequantize_q8_0(std::span<const std::uint8_t> in, std::span<float> y);

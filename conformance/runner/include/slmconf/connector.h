@@ -29,7 +29,8 @@ public:
   virtual void stop() = 0;
 };
 
-// nullptr and `error` set for an unknown connector string.
-std::unique_ptr<Connector> make_connector(const std::string& spec, std::string& error);
+// nullptr and `error` set for an unknown connector string. A protocol runtime gets `timeout_seconds`
+// to say hello, like each case gets to answer.
+std::unique_ptr<Connector> make_connector(const std::string& spec, double timeout_seconds, std::string& error);
 
 }  // namespace slmconf

@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""A misbehaving protocol runtime for the harness's own tests (spec/protocol.md). It answers like the
+reference (by calling `slm validate --json`), except where told to misbehave:
+  --crash-every N    exit abruptly instead of answering every Nth request
+  --hang-every N     never answer every Nth request
+  --garbage-every N  print a line that is not JSON instead of every Nth answer
+  --wrong-seq        echo a wrong seq on every answer
+  --no-hello         print nothing at start
+Usage: fake_runtime.py SLM_BINARY [options]"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+ap = argparse.ArgumentParser()
+ap.add_argument("slm")
+ap.add_argument("--crash-every", type=int, default=0)
+ap.add_argument("--hang-every", type=int, default=0)
+ap.add_argument("--garbage-every", type=int, default=0)
+ap.add_argument("--wrong-seq", action="store_true")
+ap.add_argument("--no-hello", action="store_true")
+args = ap.parse_args()
+
+
+def every(n, seq):
+    return n > 0 and seq % n == 0
+
+
+def answer(request):
+    cmd = [args.slm, "validate", "--json"] + (["--digest"] if request.get("verify_digest") else []) + [request["path"]]
+    out = json.loads(subprocess.run(cmd, capture_output=True, text=True).stdout)
+    if out["ok"]:
+        return {"status": "ok", "accepted": True, "identity": out["identity"]}
+    return {"status": "ok", "accepted": False, "code": out["code"], "offset": out["offset"], "message": out["message"]}
+
+
+if not args.no_hello:
+    print(json.dumps({"type": "hello", "protocol": "slm-conform/1", "name": "fake-runtime", "version": "0",
+                      "capabilities": ["validate"]}), flush=True)
+for line in sys.stdin:
+    request = json.loads(line)
+    if request.get("op") == "bye":
+        break
+    seq = request["seq"]
+    print(f"fake runtime: request {seq}", file=sys.stderr, flush=True)
+    if every(args.crash_every, seq):
+        os._exit(3)
+    if every(args.hang_every, seq):
+        time.sleep(3600)
+    if every(args.garbage_every, seq):
+        print("this is not json {", flush=True)
+        continue
+    reply = answer(request)
+    reply["seq"] = seq + 1 if args.wrong_seq else seq
+    print(json.dumps(reply), flush=True)

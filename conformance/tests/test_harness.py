@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `slm conform`: the reference passes through every connector; misbehaving
+runtimes are reported case by case and never stop the run; a reference with one check switched off
+fails exactly the cases of that check; the committed cases equal what the generators write.
+Usage: test_harness.py BUILD_BIN_DIR SOURCE_DIR"""
+import filecmp
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+BIN, SOURCE = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+SLM = os.path.join(BIN, "slm")
+CASES = os.path.join(SOURCE, "conformance", "cases")
+FAKE = os.path.join(SOURCE, "conformance", "tests", "fake_runtime.py")
+PY = sys.executable
+
+
+def conform(runtime, report, *extra):
+    cmd = [SLM, "conform", "--runtime", runtime, "--cases", CASES, "--report", report, "--no-progress", *extra]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+
+
+def results(report):
+    with open(os.path.join(report, "results.jsonl")) as f:
+        lines = [json.loads(line) for line in f]
+    assert lines[0]["type"] == "header" and lines[-1]["type"] == "footer", "truncated results.jsonl"
+    return {c["id"]: c for c in lines[1:-1]}
+
+
+def manifest():
+    with open(os.path.join(CASES, "manifest.json")) as f:
+        return json.load(f)["cases"]
+
+
+def expected_codes():
+    codes = {}
+    for c in manifest():
+        with open(os.path.join(CASES, c["id"], "expected.json")) as f:
+            e = json.load(f)["expect"]
+        codes[c["id"]] = e.get("codes", [])
+    return codes
+
+
+class Harness(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def report(self, name):
+        return os.path.join(self.tmp, name)
+
+    def assert_all_pass(self, runtime):
+        r = conform(runtime, self.report("r"))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        res = results(self.report("r"))
+        self.assertEqual(len(res), len(manifest()))
+        self.assertTrue(all(c["outcome"] == "pass" for c in res.values()))
+        for name in ("results.jsonl", "summary.md", "index.html", "junit.xml"):
+            self.assertGreater(os.path.getsize(os.path.join(self.report("r"), name)), 0, name)
+
+    def test_reference_in_process(self):
+        self.assert_all_pass("ref")
+
+    def test_reference_over_a_pipe(self):
+        self.assert_all_pass(f"cmd:{SLM} protocol")
+
+    def test_reference_one_shot(self):
+        self.assert_all_pass(f"oneshot:{SLM} validate --json")
+
+    def test_runtime_crashing_on_every_10th_case(self):
+        r = conform(f"cmd:{PY} {FAKE} {SLM} --crash-every 10", self.report("r"))
+        self.assertEqual(r.returncode, 1)
+        res = list(results(self.report("r")).values())
+        self.assertEqual(len(res), len(manifest()))
+        # seq restarts at no particular value per process, but the runner numbers requests globally
+        crashed = [i for i, c in enumerate(res) if c["outcome"] == "crash"]
+        self.assertEqual(crashed, [i for i in range(len(res)) if (i + 1) % 10 == 0])
+        self.assertTrue(all(c["outcome"] == "pass" for i, c in enumerate(res) if i not in crashed))
+        self.assertIn("fake runtime: request", res[crashed[0]]["stderr"])
+
+    def test_runtime_that_hangs(self):
+        r = conform(f"cmd:{PY} {FAKE} {SLM} --hang-every 4", self.report("r"), "--only", "header/*", "--timeout", "1")
+        self.assertEqual(r.returncode, 1)
+        res = list(results(self.report("r")).values())
+        self.assertEqual([c["outcome"] for c in res].count("timeout"), len(res) // 4)
+        self.assertTrue(all(c["outcome"] in ("pass", "timeout") for c in res))
+
+    def test_runtime_printing_garbage(self):
+        r = conform(f"cmd:{PY} {FAKE} {SLM} --garbage-every 3", self.report("r"), "--only", "tensors/*")
+        self.assertEqual(r.returncode, 1)
+        res = list(results(self.report("r")).values())
+        garbage = [c for c in res if c["outcome"] == "garbage"]
+        self.assertEqual(len(garbage), len(res) // 3)
+        self.assertIn("not a JSON object", garbage[0]["reason"])
+
+    def test_runtime_echoing_wrong_seq(self):
+        r = conform(f"cmd:{PY} {FAKE} {SLM} --wrong-seq", self.report("r"), "--only", "header/*")
+        self.assertEqual(r.returncode, 1)
+        self.assertTrue(all(c["outcome"] == "garbage" for c in results(self.report("r")).values()))
+
+    def test_runtime_that_never_says_hello(self):
+        r = conform(f"cmd:{PY} {FAKE} {SLM} --no-hello", self.report("r"), "--only", "header/*", "--timeout", "1")
+        self.assertEqual(r.returncode, 1)
+        self.assertTrue(all(c["outcome"] == "crash" for c in results(self.report("r")).values()))
+
+    def test_missing_runtime_binary(self):
+        r = conform("oneshot:/nonexistent/runtime", self.report("r"), "--only", "header/*")
+        self.assertEqual(r.returncode, 1)
+        self.assertTrue(all(c["outcome"] == "crash" for c in results(self.report("r")).values()))
+
+    def test_skip_list_flags_cases_that_pass(self):
+        skip = os.path.join(self.tmp, "skip.txt")
+        with open(skip, "w") as f:
+            f.write("# known failures\nheader/bad-magic\ntensors/*\n")
+        r = conform(f"cmd:{PY} {FAKE} {SLM} --crash-every 2", self.report("r"), "--skip", skip)
+        res = results(self.report("r"))
+        self.assertTrue(res["header/bad-magic"]["skiplisted"])
+        skipped = [c for c in res.values() if c["skiplisted"]]
+        self.assertTrue(all(c["outcome"] in ("skipped", "pass") for c in skipped))
+        self.assertTrue(all(c["unexpected_pass"] == (c["outcome"] == "pass") for c in skipped))
+        with open(os.path.join(self.report("r"), "summary.md")) as f:
+            self.assertIn("unexpected pass", f.read().lower())
+
+    def test_usage_errors(self):
+        self.assertEqual(conform("bogus:x", self.report("r")).returncode, 2)
+        self.assertEqual(conform("ref", self.report("r"), "--only", "no/such/*").returncode, 2)
+
+    def test_broken_builds_fail_exactly_their_rule(self):
+        # Each variant switches one check off; the suite must notice that check and nothing else.
+        codes = expected_codes()
+        for check in ("E_TENSOR_OVERLAP", "E_TOK_DUPLICATE", "E_HDR_RESERVED", "E_ID_LAYOUT_CHECKSUM"):
+            with self.subTest(check=check):
+                runtime = f"cmd:env SLM_DISABLE_CHECKS={check} {os.path.join(BIN, 'slm_faulty_speaker')}"
+                r = conform(runtime, self.report(check))
+                self.assertEqual(r.returncode, 1)
+                failing = {i for i, c in results(self.report(check)).items() if c["outcome"] != "pass"}
+                targeted = {i for i, c in codes.items() if check in c}
+                self.assertTrue(targeted, check)
+                self.assertEqual(failing, targeted)
+
+    def test_no_drift(self):
+        # Regenerating the cases gives the committed bytes (hand-made cases are copied, not generated).
+        out = os.path.join(self.tmp, "cases")
+        shutil.copytree(os.path.join(CASES, "handmade"), os.path.join(out, "handmade"))
+        r = subprocess.run([SLM, "gen", "cases", "-o", out], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        cmp = filecmp.dircmp(CASES, out)
+        problems = []
+
+        def walk(d, path):
+            problems.extend(f"{path}{n}: differs" for n in d.diff_files)
+            problems.extend(f"{path}{n}: only committed" for n in d.left_only)
+            problems.extend(f"{path}{n}: only generated" for n in d.right_only)
+            for name, sub in d.subdirs.items():
+                walk(sub, f"{path}{name}/")
+
+        filecmp.clear_cache()
+        walk(cmp, "")
+        # dircmp compares shallowly by default; compare every file's bytes to be sure
+        for root, _, files in os.walk(out):
+            for name in files:
+                gen = os.path.join(root, name)
+                committed = os.path.join(CASES, os.path.relpath(gen, out))
+                if os.path.exists(committed) and not filecmp.cmp(gen, committed, shallow=False):
+                    problems.append(os.path.relpath(gen, out) + ": bytes differ")
+        self.assertEqual(problems, [], "regenerate with `slm gen cases -o conformance/cases`")
+
+    def test_html_report_renders(self):
+        if not shutil.which("chromium"):
+            self.skipTest("chromium is not installed (scripts/install-deps installs it)")
+        self.assertEqual(conform("ref", self.report("r")).returncode, 0)
+        png = os.path.join(self.tmp, "report.png")
+        r = subprocess.run([os.path.join(SOURCE, "scripts", "render-report-png"), self.report("r"), png],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(png, "rb") as f:
+            self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0]], verbosity=2)
