@@ -144,6 +144,26 @@ class Harness(unittest.TestCase):
                 self.assertTrue(targeted, check)
                 self.assertEqual(failing, targeted)
 
+    def test_example_python_validator(self):
+        # The worked third-party integration (examples/python-validator) implements only part of the
+        # spec on purpose: the report must fail only cases of the rules it skips, and pass the rest.
+        example = os.path.join(SOURCE, "examples", "python-validator", "slm_validate.py")
+        skipped_rules = {"SLM-LIM-002", "SLM-LIM-003", "SLM-LIM-004", "SLM-DIR-011", "SLM-DIR-012", "SLM-PAD-001",
+                         "SLM-HPA-001", "SLM-TOK-010", "SLM-TOK-011", "SLM-TOK-012", "SLM-TOK-013", "SLM-TOK-014",
+                         "SLM-MOD-001", "SLM-MOD-002", "SLM-MOD-003", "SLM-MOD-004", "SLM-ID-001", "SLM-ID-002",
+                         "SLM-ID-003", "SLM-DIG-001"}
+        r = conform(f"oneshot:/usr/bin/python3 {example}", self.report("r"), "--timeout", "60")
+        self.assertEqual(r.returncode, 1)
+        res = results(self.report("r"))
+        failing = {i: c for i, c in res.items() if c["outcome"] != "pass"}
+        self.assertTrue(all(c["outcome"] == "fail" for c in failing.values()), "crash, timeout or garbage")
+        for case_id, c in failing.items():
+            self.assertNotEqual(c["expected"], "accept", f"{case_id}: a valid file must not fail")
+            self.assertTrue(skipped_rules & set(c["rules"]), f"{case_id} fails a rule the example implements")
+        passing_rules = {r for c in res.values() if c["outcome"] == "pass" for r in c["rules"]}
+        self.assertIn("SLM-CHK-001", passing_rules)
+        self.assertGreater(len(res) - len(failing), len(res) // 2)
+
     def test_no_drift(self):
         # Regenerating the cases gives the committed bytes (hand-made cases are copied, not generated).
         out = os.path.join(self.tmp, "cases")

@@ -1,5 +1,6 @@
 #include "slmgen/negatives.h"
 
+#include <array>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -8,6 +9,7 @@
 #include "slm/bytes.h"
 #include "slm/checksum.h"
 #include "slm/format.h"
+#include "slm/xxh64.h"
 #include "slmgen/model_gen.h"
 
 namespace slmgen {
@@ -39,14 +41,35 @@ std::size_t entry_at(const Bytes& f, std::size_t i) {
 }
 std::size_t tokenizer_at(const Bytes& f) { return static_cast<std::size_t>(u64_at(f, hdr::kTokenizerOffset)); }
 
+// What is recomputed after an edit, so that the file breaks only the rule the edit targets.
+enum class Reseal {
+  ALL,       // layout and tokenizer checksums (where the sections can be located), digest, checksum
+  SEAL,      // digest and checksum only: for edits that target an identity field
+  NONE,      // nothing: for edits that target the checksum, or files too short to hold it
+};
+
+// Recomputes the identity checksums from the bytes the section table points at, if it points inside.
+void reseal_identity(Bytes& f) {
+  if (f.size() < slm::kHeaderLength) return;
+  for (auto [offset_field, length_field, checksum_field] :
+       {std::array<std::size_t, 3>{hdr::kTokenizerOffset, hdr::kTokenizerLength, hdr::kTokenizerChecksum},
+        std::array<std::size_t, 3>{hdr::kDirectoryOffset, hdr::kDirectoryLength, hdr::kLayoutChecksum}}) {
+    const std::uint64_t at = u64_at(f, offset_field), length = u64_at(f, length_field);
+    if (at <= f.size() && length <= f.size() - at) {
+      slm::store_u64(f.data() + checksum_field, slm::xxh64(std::span(f).subspan(at, length)));
+    }
+  }
+}
+
 class Builder {
 public:
-  // A byte-level edit of a valid file, then re-sealed (digest and checksum recomputed).
+  // A byte-level edit of a valid file, then re-sealed as `mode` says.
   void edit(std::string id, ErrorCode code, std::string what, const Bytes& base, const std::function<void(Bytes&)>& fn,
-            bool reseal = true) {
+            Reseal mode = Reseal::ALL) {
     Bytes f = base;
     fn(f);
-    if (reseal) slm::reseal(f);
+    if (mode == Reseal::ALL) reseal_identity(f);
+    if (mode != Reseal::NONE) slm::reseal(f);
     out.push_back({std::move(id), code, std::move(what), std::move(f), false});
   }
   // A consistent file written from an edited description (every derived field correct).
@@ -81,7 +104,7 @@ std::vector<NegativeCase> make_negatives() {
   b.edit("header/future-version", ErrorCode::E_HDR_VERSION, "format version 2", base,
          [](Bytes& f) { set_u32(f, hdr::kVersion, 2); });
   b.edit("header/truncated-header", ErrorCode::E_HDR_TRUNCATED, "file cut to 100 bytes, inside the header", base,
-         [](Bytes& f) { f.resize(100); }, false);
+         [](Bytes& f) { f.resize(100); }, Reseal::NONE);
   b.edit("header/header-length-past-end", ErrorCode::E_HDR_LENGTH, "header_length larger than the file", base,
          [](Bytes& f) { set_u32(f, hdr::kHeaderLength, static_cast<std::uint32_t>(f.size() + 64)); });
   b.edit("header/file-length-over-limit", ErrorCode::E_LIMIT_FILE_SIZE, "file_length 2^48 + 64", base,
@@ -130,6 +153,8 @@ std::vector<NegativeCase> make_negatives() {
          [](Bytes& f) { set_u32(f, tokenizer_at(f) + 4, 2); });
   b.edit("tokenizer/piece-count-bomb", ErrorCode::E_LIMIT_VOCAB, "n_pieces 2^32 - 1 in a small section", bpe,
          [](Bytes& f) { set_u32(f, tokenizer_at(f) + 8, 0xFFFFFFFFu); });
+  b.edit("tokenizer/byte-kind-piece-count-bomb", ErrorCode::E_LIMIT_VOCAB, "BYTE tokenizer declaring 2^20 + 1 pieces",
+         base, [](Bytes& f) { set_u32(f, tokenizer_at(f) + 8, (1u << 20) + 1); });
   b.edit("tokenizer/empty-piece", ErrorCode::E_TOK_PIECE_LENGTH, "piece 0 has length 0", bpe,
          [](Bytes& f) { set_u32(f, tokenizer_at(f) + 24 + 4, 0); });
   b.edit("tokenizer/piece-length-bomb", ErrorCode::E_TOK_PIECE_LENGTH, "piece 0 has length 2^32 - 1", bpe,
@@ -195,7 +220,7 @@ std::vector<NegativeCase> make_negatives() {
            f[static_cast<std::size_t>(u64_at(f, hdr::kDataOffset)) + 8806 + 3] = 1;
          });
   b.edit("integrity/bad-checksum", ErrorCode::E_FILE_CHECKSUM, "one tensor byte changed, checksum not updated", base,
-         [](Bytes& f) { f[static_cast<std::size_t>(u64_at(f, hdr::kDataOffset)) + 5] ^= 0x10; }, false);
+         [](Bytes& f) { f[static_cast<std::size_t>(u64_at(f, hdr::kDataOffset)) + 5] ^= 0x10; }, Reseal::NONE);
 
   // Semantics (checks 37-46)
   const std::pair<const char*, std::function<void(Bytes&)>> hparam_faults[] = {
@@ -237,16 +262,17 @@ std::vector<NegativeCase> make_negatives() {
 
   // Identity (checks 47-50)
   b.edit("identity/parameter-count", ErrorCode::E_ID_PARAM_COUNT, "parameter_count off by one", base,
-         [](Bytes& f) { set_u64(f, hdr::kParamCount, u64_at(f, hdr::kParamCount) + 1); });
+         [](Bytes& f) { set_u64(f, hdr::kParamCount, u64_at(f, hdr::kParamCount) + 1); }, Reseal::SEAL);
   b.edit("identity/layout-checksum", ErrorCode::E_ID_LAYOUT_CHECKSUM, "layout_checksum with one bit flipped", base,
-         [](Bytes& f) { set_u64(f, hdr::kLayoutChecksum, u64_at(f, hdr::kLayoutChecksum) ^ 1); });
+         [](Bytes& f) { set_u64(f, hdr::kLayoutChecksum, u64_at(f, hdr::kLayoutChecksum) ^ 1); }, Reseal::SEAL);
   b.edit("identity/tokenizer-checksum", ErrorCode::E_ID_TOKENIZER_CHECKSUM, "tokenizer_checksum with one bit flipped",
-         base, [](Bytes& f) { set_u64(f, hdr::kTokenizerChecksum, u64_at(f, hdr::kTokenizerChecksum) ^ 1); });
+         base, [](Bytes& f) { set_u64(f, hdr::kTokenizerChecksum, u64_at(f, hdr::kTokenizerChecksum) ^ 1); },
+         Reseal::SEAL);
   b.edit("identity/content-digest", ErrorCode::E_ID_DIGEST, "content digest with one bit flipped (checksum re-sealed)",
          base, [](Bytes& f) {
            f[hdr::kDigest] ^= 1;
            set_u64(f, hdr::kChecksum, slm::file_checksum(f));
-         }, false);
+         }, Reseal::NONE);
   b.out.back().verify_digest = true;
   return std::move(b.out);
 }
