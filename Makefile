@@ -7,7 +7,11 @@ SLM := $(BUILD)/bin/slm
 DEMO := build/demo
 export NODE_PATH := /usr/share/nodejs
 
-.PHONY: deps build demo test unit wasm-check bench clean
+FUZZ_BUILD ?= build/fuzz
+FUZZ_SECONDS ?= 60
+CAMPAIGN_SECONDS ?= 600
+
+.PHONY: deps build demo test unit wasm-check fuzz-build fuzz-ci fuzz bench clean
 
 deps:
 	scripts/install-deps
@@ -30,7 +34,21 @@ wasm-check: build
 	$(SLM) gen model --preset small -o $(WASM_BUILD)/small.slm >/dev/null
 	node wasm/check-negatives.mjs $(WASM_BUILD)/bin/slm_wasm.wasm $(WASM_BUILD)/negatives $(WASM_BUILD)/small.slm
 
-test: unit wasm-check
+# clang build with ASan + UBSan: libFuzzer targets, and the unit tests run under the sanitizers.
+fuzz-build: deps
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DSLM_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(FUZZ_BUILD) -j$(JOBS)
+
+# CI: the unit tests and every corpus replay under ASan + UBSan, then each target for FUZZ_SECONDS.
+fuzz-ci: fuzz-build
+	ctest --test-dir $(FUZZ_BUILD) -j$(JOBS) --output-on-failure
+	scripts/fuzz-run --build $(FUZZ_BUILD) --seconds $(FUZZ_SECONDS)
+
+# Local campaign: longer runs, new coverage merged into corpus/, statistics into reports/fuzz/.
+fuzz: fuzz-build
+	scripts/fuzz-run --build $(FUZZ_BUILD) --seconds $(CAMPAIGN_SECONDS) --merge --report reports/fuzz/campaign.md
+
+test: unit wasm-check fuzz-ci
 
 # Benchmarks write reports/bench/ (see bench/README.md).
 bench: build

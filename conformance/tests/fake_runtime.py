@@ -5,6 +5,7 @@ reference (by calling `slm validate --json`), except where told to misbehave:
   --hang-every N     never answer every Nth request
   --garbage-every N  print a line that is not JSON instead of every Nth answer
   --wrong-seq        echo a wrong seq on every answer
+  --status-not-text  answer {"seq": N, "status": false} (a fuzz_protocol finding: it crashed the runner)
   --no-hello         print nothing at start
 Usage: fake_runtime.py SLM_BINARY [options]"""
 import argparse
@@ -20,6 +21,7 @@ ap.add_argument("--crash-every", type=int, default=0)
 ap.add_argument("--hang-every", type=int, default=0)
 ap.add_argument("--garbage-every", type=int, default=0)
 ap.add_argument("--wrong-seq", action="store_true")
+ap.add_argument("--status-not-text", action="store_true")
 ap.add_argument("--no-hello", action="store_true")
 args = ap.parse_args()
 
@@ -51,6 +53,9 @@ for line in sys.stdin:
         time.sleep(3600)
     if every(args.garbage_every, seq):
         print("this is not json {", flush=True)
+        continue
+    if args.status_not_text:
+        print(json.dumps({"seq": seq, "status": False, "message": 1}), flush=True)
         continue
     reply = answer(request)
     reply["seq"] = seq + 1 if args.wrong_seq else seq

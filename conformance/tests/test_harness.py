@@ -104,6 +104,12 @@ class Harness(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertTrue(all(c["outcome"] == "garbage" for c in results(self.report("r")).values()))
 
+    def test_answer_fields_of_the_wrong_type(self):
+        # corpus/regressions/protocol/status-not-a-string.json: once an uncaught exception in the runner
+        r = conform(f"cmd:{PY} {FAKE} {SLM} --status-not-text", self.report("r"), "--only", "header/*")
+        self.assertEqual(r.returncode, 1)
+        self.assertTrue(all(c["outcome"] == "garbage" for c in results(self.report("r")).values()))
+
     def test_runtime_that_never_says_hello(self):
         r = conform(f"cmd:{PY} {FAKE} {SLM} --no-hello", self.report("r"), "--only", "header/*", "--timeout", "1")
         self.assertEqual(r.returncode, 1)

@@ -1,6 +1,5 @@
 #include "slmgen/negatives.h"
 
-#include <array>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -9,7 +8,6 @@
 #include "slm/bytes.h"
 #include "slm/checksum.h"
 #include "slm/format.h"
-#include "slm/xxh64.h"
 #include "slmgen/model_gen.h"
 
 namespace slmgen {
@@ -48,19 +46,6 @@ enum class Reseal {
   NONE,      // nothing: for edits that target the checksum, or files too short to hold it
 };
 
-// Recomputes the identity checksums from the bytes the section table points at, if it points inside.
-void reseal_identity(Bytes& f) {
-  if (f.size() < slm::kHeaderLength) return;
-  for (auto [offset_field, length_field, checksum_field] :
-       {std::array<std::size_t, 3>{hdr::kTokenizerOffset, hdr::kTokenizerLength, hdr::kTokenizerChecksum},
-        std::array<std::size_t, 3>{hdr::kDirectoryOffset, hdr::kDirectoryLength, hdr::kLayoutChecksum}}) {
-    const std::uint64_t at = u64_at(f, offset_field), length = u64_at(f, length_field);
-    if (at <= f.size() && length <= f.size() - at) {
-      slm::store_u64(f.data() + checksum_field, slm::xxh64(std::span(f).subspan(at, length)));
-    }
-  }
-}
-
 class Builder {
 public:
   // A byte-level edit of a valid file, then re-sealed as `mode` says.
@@ -68,7 +53,7 @@ public:
             Reseal mode = Reseal::ALL) {
     Bytes f = base;
     fn(f);
-    if (mode == Reseal::ALL) reseal_identity(f);
+    if (mode == Reseal::ALL) slm::reseal_identity(f);
     if (mode != Reseal::NONE) slm::reseal(f);
     out.push_back({std::move(id), code, std::move(what), std::move(f), false});
   }

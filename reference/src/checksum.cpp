@@ -59,4 +59,17 @@ void reseal(std::vector<std::uint8_t>& file) {
   store_u64(file.data() + hdr::kChecksum, file_checksum(file));
 }
 
+void reseal_identity(std::vector<std::uint8_t>& file) {
+  if (file.size() < kHeaderLength) return;
+  const std::size_t fields[2][3] = {{hdr::kTokenizerOffset, hdr::kTokenizerLength, hdr::kTokenizerChecksum},
+                                    {hdr::kDirectoryOffset, hdr::kDirectoryLength, hdr::kLayoutChecksum}};
+  for (const auto& f : fields) {
+    const std::uint64_t at = load_u64(file.data() + f[0]), length = load_u64(file.data() + f[1]);
+    if (at <= file.size() && length <= file.size() - at) {
+      store_u64(file.data() + f[2], xxh64(std::span<const std::uint8_t>(file).subspan(static_cast<std::size_t>(at),
+                                                                                      static_cast<std::size_t>(length))));
+    }
+  }
+}
+
 }  // namespace slm

@@ -83,7 +83,9 @@ void dequantize_q4_0(std::span<const std::uint8_t> in, std::span<float> y) {
 std::vector<std::uint8_t> encode_tensor(DType dtype, std::span<const float> values) {
   std::vector<std::uint8_t> out(static_cast<std::size_t>(dtype_bytes(dtype, values.size())));
   switch (dtype) {
-    case DType::F32: std::memcpy(out.data(), values.data(), out.size()); break;
+    case DType::F32:
+      if (!out.empty()) std::memcpy(out.data(), values.data(), out.size());  // no memcpy from nullptr
+      break;
     case DType::Q8_0: quantize_q8_0(values, out); break;
     case DType::Q4_0: quantize_q4_0(values, out); break;
   }
@@ -93,7 +95,9 @@ std::vector<std::uint8_t> encode_tensor(DType dtype, std::span<const float> valu
 std::vector<float> decode_tensor(DType dtype, std::span<const std::uint8_t> bytes, std::uint64_t elements) {
   std::vector<float> out(static_cast<std::size_t>(elements));
   switch (dtype) {
-    case DType::F32: std::memcpy(out.data(), bytes.data(), out.size() * 4); break;
+    case DType::F32:
+      if (!out.empty()) std::memcpy(out.data(), bytes.data(), out.size() * 4);
+      break;
     case DType::Q8_0: dequantize_q8_0(bytes, out); break;
     case DType::Q4_0: dequantize_q4_0(bytes, out); break;
   }

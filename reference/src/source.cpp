@@ -13,7 +13,7 @@ Status SpanSource::read(std::uint64_t offset, std::span<std::uint8_t> out) {
   if (offset > bytes_.size() || out.size() > bytes_.size() - offset) {
     return make_error(ErrorCode::E_IO_READ, offset, "read past the end of the input");
   }
-  std::memcpy(out.data(), bytes_.data() + offset, out.size());
+  if (!out.empty()) std::memcpy(out.data(), bytes_.data() + offset, out.size());  // memcpy(nullptr, ..., 0) is UB
   return Status::success();
 }
 

@@ -49,6 +49,13 @@ bool tensors_from_json(const json& j, std::vector<TensorDigest>& out) {
   return true;
 }
 
+// A string member, or "" when it is missing or of another type: runtime output is untrusted, and
+// json::value() throws on a type mismatch (found by fuzz_protocol).
+std::string text_field(const json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 json parse_object(const std::string& line, std::string& error) {
   if (line.size() > kMaxLineBytes) {
     error = "line longer than " + std::to_string(kMaxLineBytes) + " bytes";
@@ -102,7 +109,7 @@ std::string answer_line(std::uint64_t seq, const Answer& a) {
 std::optional<Hello> parse_hello(const std::string& line, std::string& error) {
   const json j = parse_object(line, error);
   if (j.is_null()) return std::nullopt;
-  if (j.value("type", "") != "hello" || !j.contains("protocol") || !j["protocol"].is_string()) {
+  if (text_field(j, "type") != "hello" || !j.contains("protocol") || !j["protocol"].is_string()) {
     error = "first line is not a hello: " + line.substr(0, 120);
     return std::nullopt;
   }
@@ -112,9 +119,9 @@ std::optional<Hello> parse_hello(const std::string& line, std::string& error) {
     error = "unsupported protocol '" + h.protocol + "' (runner speaks " + kProtocolName + ")";
     return std::nullopt;
   }
-  h.name = j.value("name", "");
-  h.version = j.value("version", "");
-  h.spec_version = j.value("spec_version", "");
+  h.name = text_field(j, "name");
+  h.version = text_field(j, "version");
+  h.spec_version = text_field(j, "spec_version");
   if (j.contains("capabilities") && j["capabilities"].is_array()) {
     for (const auto& c : j["capabilities"]) if (c.is_string()) h.capabilities.push_back(c.get<std::string>());
   }
@@ -148,16 +155,16 @@ std::optional<Answer> parse_answer(const std::string& line, std::uint64_t expect
     error = "answer does not echo seq " + std::to_string(expected_seq) + ": " + line.substr(0, 120);
     return std::nullopt;
   }
-  const std::string status = j.value("status", "");
+  const std::string status = text_field(j, "status");
   Answer a;
   if (status == "skipped") {
     a.kind = Answer::Kind::SKIPPED;
-    a.message = j.value("reason", "");
+    a.message = text_field(j, "reason");
     return a;
   }
   if (status == "errored") {
     a.kind = Answer::Kind::ERRORED;
-    a.message = j.value("message", "");
+    a.message = text_field(j, "message");
     return a;
   }
   if (status != "ok" || !j.contains("accepted") || !j["accepted"].is_boolean()) {
@@ -168,7 +175,7 @@ std::optional<Answer> parse_answer(const std::string& line, std::uint64_t expect
   if (!a.accepted) {
     if (j.contains("code") && j["code"].is_string()) a.code = j["code"].get<std::string>();
     if (j.contains("offset") && j["offset"].is_number_unsigned()) a.offset = j["offset"].get<std::uint64_t>();
-    a.message = j.value("message", "");
+    a.message = text_field(j, "message");
   }
   if (j.contains("identity")) {
     Identity id;

@@ -14,7 +14,7 @@ namespace slmconf {
 // materialised into `cache_dir` and checked against their recorded SHA-256. Returns "" or an error.
 std::string load_cases(const std::string& dir, const std::string& cache_dir, std::vector<Case>& out);
 
-// Converts annotated hex (pairs of hex digits, `# comments`, `XX*N` repeats) to bytes.
+// Converts annotated hex (pairs of hex digits, `# comments`, `XX*N` repeats; at most 16 MiB) to bytes.
 bool parse_annotated_hex(const std::string& text, std::vector<std::uint8_t>& out, std::string& error);
 
 // Writes the generated cases (valid models, one-fault negatives, absent input) under `dir`, then the

@@ -1,0 +1,20 @@
+// The harness's parsers of untrusted text: protocol requests (what `slm protocol` reads), answers
+// and hellos (what the runner reads from a runtime), one-shot output, and annotated hex cases.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "slmconf/cases.h"
+#include "slmconf/protocol.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  std::string error;
+  (void)slmconf::parse_request(text, error);
+  (void)slmconf::parse_answer(text, 1, error);
+  (void)slmconf::parse_hello(text, error);
+  (void)slmconf::parse_oneshot_output(false, text);
+  std::vector<std::uint8_t> bytes;
+  if (text.size() < 4096) (void)slmconf::parse_annotated_hex(text, bytes, error);  // repeats expand: keep it small
+  return 0;
+}
