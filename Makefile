@@ -43,6 +43,7 @@ fuzz-build: deps
 fuzz-ci: fuzz-build
 	ctest --test-dir $(FUZZ_BUILD) -j$(JOBS) --output-on-failure
 	scripts/fuzz-run --build $(FUZZ_BUILD) --seconds $(FUZZ_SECONDS)
+	scripts/check-clusterfuzzlite
 
 # Local campaign: longer runs, new coverage merged into corpus/, statistics into reports/fuzz/.
 fuzz: fuzz-build
