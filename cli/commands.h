@@ -36,6 +36,21 @@ struct GenNegativesArgs {
 };
 int run_gen_negatives(const GenNegativesArgs& args);
 
+struct GenerateArgs {
+  std::string model, prompt;
+  std::uint32_t max_tokens = 64, top_k = 0, context = 0;
+  float temperature = 0.0f, top_p = 1.0f;
+  std::uint64_t seed = 0;
+  bool json = false;
+};
+int run_generate(const GenerateArgs& args);
+
+struct TokenizeArgs {
+  std::string model, text;
+  bool json = false, no_bos = false;
+};
+int run_tokenize(const TokenizeArgs& args);
+
 int run_conform(const slmconf::RunnerOptions& options);
 int run_protocol();
 int run_gen_cases(const std::string& output_dir);

@@ -59,6 +59,25 @@ int main(int argc, char** argv) {
   c->add_option("--cache", conform.cache_dir, "where generated inputs are kept")->capture_default_str();
   c->add_flag("--no-progress", no_progress, "no progress output on stderr");
 
+  slmcli::GenerateArgs generate;
+  auto* g = app.add_subcommand("generate", "Generate text from a model (greedy unless --temperature > 0)");
+  g->add_option("model", generate.model, ".slm file")->required();
+  g->add_option("--prompt", generate.prompt, "prompt text")->capture_default_str();
+  g->add_option("--max-tokens", generate.max_tokens, "tokens to generate at most")->capture_default_str();
+  g->add_option("--temperature", generate.temperature, "0 = greedy")->capture_default_str();
+  g->add_option("--top-k", generate.top_k, "keep the k most probable tokens (0 = all)")->capture_default_str();
+  g->add_option("--top-p", generate.top_p, "nucleus: the shortest prefix reaching this mass")->capture_default_str();
+  g->add_option("--seed", generate.seed, "xorshift64* seed (0 = the default seed)")->capture_default_str();
+  g->add_option("--context", generate.context, "KV cache positions (0 = max_seq_len)")->capture_default_str();
+  g->add_flag("--json", generate.json, "tokens, margins and diagnostics as JSON");
+
+  slmcli::TokenizeArgs tokenize;
+  auto* tk = app.add_subcommand("tokenize", "Encode text with a model's tokenizer");
+  tk->add_option("model", tokenize.model, ".slm file")->required();
+  tk->add_option("text", tokenize.text, "text to encode")->required();
+  tk->add_flag("--json", tokenize.json, "ids and their pieces as JSON");
+  tk->add_flag("--no-bos", tokenize.no_bos, "do not add BOS");
+
   auto* p = app.add_subcommand("protocol", "Speak the conformance protocol on stdin/stdout (the reference as a runtime)");
 
   try {
@@ -77,5 +96,7 @@ int main(int argc, char** argv) {
     return slmcli::run_conform(conform);
   }
   if (*p) return slmcli::run_protocol();
+  if (*g) return slmcli::run_generate(generate);
+  if (*tk) return slmcli::run_tokenize(tokenize);
   return slmcli::kExitUsage;
 }

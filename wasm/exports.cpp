@@ -3,8 +3,12 @@
 #include <cstdint>
 #include <cstdlib>
 #include <span>
+#include <vector>
 
+#include "slm/model_file.h"
+#include "slm/transformer.h"
 #include "slm/validate.h"
+#include "slm/xxh64.h"
 
 namespace {
 slm::Status g_last;  // the result of the last call, read back through the accessors below
@@ -27,3 +31,21 @@ SLM_EXPORT const char* slm_last_code_name() { return slm::error_info(g_last.code
 SLM_EXPORT const char* slm_last_rule() { return slm::error_info(g_last.code).rule.data(); }
 // The byte offset of the last error, or -1 when it has none.
 SLM_EXPORT double slm_last_offset() { return g_last.has_offset() ? static_cast<double>(g_last.offset) : -1.0; }
+
+// XXH64 of the logits of `steps` forward steps feeding token (pos * 37 + 1) mod vocab at position
+// pos: the same run as the native test Generate.BitIdenticalAcrossBuilds, so the two can be
+// compared bit for bit. 0 when the model does not load.
+SLM_EXPORT std::uint64_t slm_forward_fingerprint(const std::uint8_t* data, std::uint32_t size, std::uint32_t steps) {
+  auto model = slm::load_model(std::vector<std::uint8_t>(data, data + size));
+  if (!model.ok()) return 0;
+  auto transformer = slm::Transformer::create(model.value(), 0);
+  if (!transformer.ok()) return 0;
+  const std::uint32_t vocab = model.value()->info().header.hparams.vocab_size;
+  slm::Xxh64 h;
+  for (std::uint32_t pos = 0; pos < steps && pos < transformer.value()->context(); ++pos) {
+    const auto& logits = transformer.value()->forward((pos * 37 + 1) % vocab, pos);
+    h.update({reinterpret_cast<const std::uint8_t*>(logits.data()), logits.size() * 4});
+  }
+  return h.digest();
+}
+

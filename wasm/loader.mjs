@@ -26,6 +26,15 @@ export async function loadSlm(wasmBytes) {
     return new TextDecoder().decode(bytes.subarray(0, bytes.indexOf(0)));
   };
   return {
+    // XXH64 (as a BigInt) of the logits of a fixed run, for comparing with native builds.
+    forwardFingerprint(fileBytes, steps) {
+      const ptr = x.slm_alloc(fileBytes.length);
+      if (ptr === 0) return 0n;
+      new Uint8Array(memory().buffer, ptr, fileBytes.length).set(fileBytes);
+      const h = x.slm_forward_fingerprint(ptr, fileBytes.length, steps);
+      x.slm_free(ptr);
+      return BigInt.asUintN(64, h);
+    },
     // Validates a Uint8Array; returns { ok, code, rule, offset } like `slm validate --json`.
     validate(fileBytes, { verifyDigest = false } = {}) {
       // wasm32 addresses at most 4 GiB: refuse what does not fit instead of truncating (SLM-LIM-007).

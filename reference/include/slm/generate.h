@@ -1,0 +1,48 @@
+// Text generation (spec/runtime.md, "Generation"): encode the prompt, run it through the
+// transformer, then sample up to max_tokens, recording each step's logit margin and diagnostics.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "slm/model_file.h"
+#include "slm/sampler.h"
+
+namespace slm {
+
+struct GenerateRequest {
+  std::string prompt;
+  std::uint32_t max_tokens = 64;
+  SamplingConfig sampling;
+  bool add_bos = true;
+  bool stop_at_eos = true;
+  std::uint32_t context = 0;  // KV cache positions; 0: the model's max_seq_len
+};
+
+// For every generated token: its logit and the best other logit (the margin a golden needs).
+struct StepTrace {
+  std::uint32_t token = 0;
+  float logit = 0, runner_up = 0;
+};
+
+struct Diagnostics {
+  std::uint32_t prompt_tokens = 0, generated_tokens = 0;
+  double seconds = 0, tokens_per_second = 0;  // wall time of the forward passes (not compared)
+  std::uint64_t scratch_bytes = 0, kv_cache_bytes = 0, model_bytes = 0;
+  std::uint32_t tensors_f32 = 0, tensors_q8_0 = 0, tensors_q4_0 = 0;
+  std::uint32_t adapter_count = 0;
+};
+
+struct GenerateResult {
+  std::vector<std::uint32_t> prompt_tokens;  // BOS included when requested
+  std::vector<std::uint32_t> tokens;         // generated, EOS included when it stopped the run
+  std::string text;                          // the generated tokens decoded
+  std::string stop_reason;                   // "max_tokens", "eos" or "context"
+  std::vector<StepTrace> steps;
+  Diagnostics diagnostics;
+};
+
+Result<GenerateResult> generate(std::shared_ptr<const LoadedModel> model, const GenerateRequest& request);
+
+}  // namespace slm

@@ -1,0 +1,19 @@
+// The runtime's own transcendental functions (spec/runtime.md, "Arithmetic"). libm differs between
+// glibc, musl, emscripten and browsers by an ulp here and there; these are plain IEEE double
+// operations in a fixed order (no FMA contraction), so native and wasm32 builds give the same bits.
+// Accuracy is within about 1 ulp of double, so results rounded to f32 nearly always equal the
+// correctly rounded value that any good libm gives, and third-party runtimes reproduce them.
+#pragma once
+
+namespace slm::math {
+
+double exp(double x);  // e^x; +inf above ~709.78, +0 below ~-745.13, NaN for NaN
+double log(double x);  // natural log for x > 0; -inf at 0, NaN below 0 or for NaN
+double sin(double x);  // accurate for |x| < 2^27 (RoPE angles stay far below)
+double cos(double x);
+
+// f32 helpers of the forward pass, defined through the double functions above.
+float exp_f32(float x);   // (float) exp((double) x)
+float silu_f32(float x);  // x / (1 + exp_f32(-x)), each step rounded to f32
+
+}  // namespace slm::math

@@ -1,0 +1,122 @@
+#include "slm/kernels.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "slm/bytes.h"
+#include "slm/fp16.h"
+#include "slm/math.h"
+#include "slm/quant.h"
+
+namespace slm {
+
+namespace {
+
+// Eight lanes as two 4-lane GCC/Clang vectors (16 bytes: SSE, NEON and wasm-simd128 registers, and
+// no ABI questions), lowered to SIMD or scalar code; the arithmetic and its order are the same.
+typedef float Lanes4 __attribute__((vector_size(16)));
+
+struct Lanes {
+  Lanes4 lo = {}, hi = {};  // lanes 0-3 and 4-7
+
+  void add_products(const float* a, const float* b) {  // lane j += a[j] * b[j], j = 0..7
+    Lanes4 a0, a1, b0, b1;
+    __builtin_memcpy(&a0, a, 16);
+    __builtin_memcpy(&a1, a + 4, 16);
+    __builtin_memcpy(&b0, b, 16);
+    __builtin_memcpy(&b1, b + 4, 16);
+    lo += a0 * b0;
+    hi += a1 * b1;
+  }
+  void add(const float* a) {
+    Lanes4 a0, a1;
+    __builtin_memcpy(&a0, a, 16);
+    __builtin_memcpy(&a1, a + 4, 16);
+    lo += a0;
+    hi += a1;
+  }
+  void add_to_lane(std::size_t j, float v) {  // clang cannot bind a reference to a vector element
+    if (j < 4) lo[j] += v;
+    else hi[j - 4] += v;
+  }
+  // ((acc0 + acc4) + (acc2 + acc6)) + ((acc1 + acc5) + (acc3 + acc7))
+  float combine() const { return ((lo[0] + hi[0]) + (lo[2] + hi[2])) + ((lo[1] + hi[1]) + (lo[3] + hi[3])); }
+};
+
+// Accumulates a[i] * b[i] into lane (offset + i) mod 8; offset is a multiple of 8 for every caller.
+void accumulate(Lanes& acc, const float* a, const float* b, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) acc.add_products(a + i, b + i);
+  for (; i < n; ++i) acc.add_to_lane(i % 8, a[i] * b[i]);
+}
+
+}  // namespace
+
+float dot(const float* a, const float* b, std::size_t n) {
+  Lanes acc;
+  accumulate(acc, a, b, n);
+  return acc.combine();
+}
+
+float sum(const float* a, std::size_t n) {
+  Lanes acc;
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) acc.add(a + i);
+  for (; i < n; ++i) acc.add_to_lane(i % 8, a[i]);
+  return acc.combine();
+}
+
+void dequantize_row(const TensorView& w, std::uint64_t row, float* out) {
+  const std::uint64_t cols = w.entry->dims[w.entry->rank - 1];
+  const std::size_t n = static_cast<std::size_t>(cols);
+  const std::size_t row_bytes = static_cast<std::size_t>(dtype_bytes(w.entry->dtype, cols));
+  const auto bytes = w.bytes.subspan(static_cast<std::size_t>(row) * row_bytes, row_bytes);
+  switch (w.entry->dtype) {
+    case DType::F32: __builtin_memcpy(out, bytes.data(), n * 4); break;
+    case DType::Q8_0: dequantize_q8_0(bytes, {out, n}); break;
+    case DType::Q4_0: dequantize_q4_0(bytes, {out, n}); break;
+  }
+}
+
+void matvec(const TensorView& w, const float* x, float* out) {
+  const std::uint64_t rows = w.entry->dims[0];
+  const std::size_t cols = static_cast<std::size_t>(w.entry->dims[w.entry->rank - 1]);
+  if (w.entry->dtype == DType::F32) {
+    const float* m = reinterpret_cast<const float*>(w.bytes.data());  // file offsets are 64-aligned
+    for (std::uint64_t r = 0; r < rows; ++r) out[r] = dot(m + r * cols, x, cols);
+    return;
+  }
+  // Quantized: one block of 32 values at a time, so the lanes see the same order as a full row.
+  const std::size_t block_bytes = w.entry->dtype == DType::Q8_0 ? kQ8_0BlockBytes : kQ4_0BlockBytes;
+  const std::size_t row_bytes = cols / kBlockSize * block_bytes;
+  float block[kBlockSize];
+  for (std::uint64_t r = 0; r < rows; ++r) {
+    const std::uint8_t* q = w.bytes.data() + r * row_bytes;
+    Lanes acc;
+    for (std::size_t b = 0; b < cols / kBlockSize; ++b) {
+      const std::span<const std::uint8_t> in(q + b * block_bytes, block_bytes);
+      if (w.entry->dtype == DType::Q8_0) dequantize_q8_0(in, block);
+      else dequantize_q4_0(in, block);
+      accumulate(acc, block, x + b * kBlockSize, kBlockSize);
+    }
+    out[r] = acc.combine();
+  }
+}
+
+void rmsnorm(float* o, const float* x, const float* w, std::size_t n, float eps) {
+  float ss = dot(x, x, n);
+  ss = ss / static_cast<float>(n);
+  ss = ss + eps;
+  const float inv = 1.0f / std::sqrt(ss);  // sqrt is correctly rounded in IEEE 754
+  for (std::size_t i = 0; i < n; ++i) o[i] = w[i] * (inv * x[i]);
+}
+
+void softmax(float* x, std::size_t n) {
+  float max = x[0];
+  for (std::size_t i = 1; i < n; ++i) max = std::max(max, x[i]);
+  for (std::size_t i = 0; i < n; ++i) x[i] = math::exp_f32(x[i] - max);
+  const float total = sum(x, n);
+  for (std::size_t i = 0; i < n; ++i) x[i] = x[i] / total;
+}
+
+}  // namespace slm

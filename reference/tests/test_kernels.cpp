@@ -1,0 +1,142 @@
+// The runtime's arithmetic: own exp/log/sin/cos against libm, the specified reduction order of
+// dot() against a plain transcription of the spec, the sampler's PRNG and tie-breaks.
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "slm/kernels.h"
+#include "slm/math.h"
+#include "slm/sampler.h"
+
+namespace {
+
+// Distance in units in the last place between two finite doubles of the same sign.
+double ulps(double a, double b) {
+  if (a == b) return 0;
+  return std::fabs(a - b) / std::fabs(std::nextafter(b, 2 * b) - b);
+}
+
+TEST(Math, ExpLogSinCosWithinTwoUlpOfLibm) {
+  for (double x = -700; x <= 700; x += 0.37) EXPECT_LE(ulps(slm::math::exp(x), std::exp(x)), 2.0) << x;
+  for (double x = 1e-300; x < 1e300; x *= 3.7) EXPECT_LE(ulps(slm::math::log(x), std::log(x)), 2.0) << x;
+  for (double x = -1e5; x <= 1e5; x += 9.13) {
+    // compare away from zeros, where ulps of a tiny result blow up
+    if (std::fabs(std::sin(x)) > 1e-3) {
+      EXPECT_LE(ulps(slm::math::sin(x), std::sin(x)), 4.0) << x;
+    }
+    if (std::fabs(std::cos(x)) > 1e-3) {
+      EXPECT_LE(ulps(slm::math::cos(x), std::cos(x)), 4.0) << x;
+    }
+  }
+}
+
+TEST(Math, SpecialValues) {
+  const double inf = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(slm::math::exp(0.0), 1.0);
+  EXPECT_EQ(slm::math::exp(1000.0), inf);
+  EXPECT_EQ(slm::math::exp(-1000.0), 0.0);
+  EXPECT_TRUE(std::isnan(slm::math::exp(std::nan(""))));
+  EXPECT_EQ(slm::math::log(1.0), 0.0);
+  EXPECT_EQ(slm::math::log(0.0), -inf);
+  EXPECT_TRUE(std::isnan(slm::math::log(-1.0)));
+  EXPECT_EQ(slm::math::sin(0.0), 0.0);
+  EXPECT_EQ(slm::math::cos(0.0), 1.0);
+}
+
+TEST(Math, ExpF32IsAlmostAlwaysTheCorrectlyRoundedValue) {
+  // (float) of a ~1-ulp double is the correctly rounded f32 except within ~1e-8 of a tie.
+  int differ = 0;
+  for (float x = -87.0f; x < 88.0f; x += 0.0137f) {
+    const float ours = slm::math::exp_f32(x), libm = static_cast<float>(std::exp(static_cast<double>(x)));
+    differ += ours != libm;
+    EXPECT_LE(std::fabs(ours - libm), std::fabs(std::nextafter(libm, 2 * libm) - libm)) << x;
+  }
+  EXPECT_LE(differ, 2);
+}
+
+// dot() as spec/runtime.md writes it, scalar and literal.
+float dot_as_specified(const std::vector<float>& a, const std::vector<float>& b) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const float product = a[i] * b[i];
+    acc[i % 8] = acc[i % 8] + product;
+  }
+  return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+}
+
+RC_GTEST_PROP(Kernels, DotFollowsTheSpecifiedOrderBitForBit, ()) {
+  const auto n = *rc::gen::inRange<std::size_t>(0, 200);
+  std::vector<float> a(n), b(n);
+  for (auto& v : a) v = static_cast<float>(*rc::gen::inRange(-1000000, 1000000)) * 1.37e-4f;
+  for (auto& v : b) v = static_cast<float>(*rc::gen::inRange(-1000000, 1000000)) * 2.11e-5f;
+  const float ours = slm::dot(a.data(), b.data(), n), spec = dot_as_specified(a, b);
+  RC_ASSERT(std::memcmp(&ours, &spec, 4) == 0);
+}
+
+TEST(Kernels, DotOrderIsNotLeftToRight) {
+  // 1e8 + 1 - 1e8 loses the 1 left to right; with lanes it survives: the order is observable.
+  std::vector<float> a = {1e8f, 1.0f, 0, 0, -1e8f, 0, 0, 0}, ones(8, 1.0f);
+  EXPECT_EQ(slm::dot(a.data(), ones.data(), 8), 1.0f);
+}
+
+TEST(Sampler, Xorshift64StarVectors) {
+  // xorshift64* as llama2.c's random_u32: state ^= state >> 12, << 25, >> 27; (state * M) >> 32
+  slm::Xorshift64Star rng(42);
+  std::uint64_t s = 42;
+  for (int i = 0; i < 5; ++i) {
+    s ^= s >> 12;
+    s ^= s << 25;
+    s ^= s >> 27;
+    EXPECT_EQ(rng.next_u32(), static_cast<std::uint32_t>((s * 0x2545F4914F6CDD1Dull) >> 32));
+  }
+  slm::Xorshift64Star zero(0), fixed(slm::kDefaultSeed);
+  EXPECT_EQ(zero.next_u32(), fixed.next_u32());  // seed 0 means the default seed
+}
+
+TEST(Sampler, GreedyLowestIndexWinsTies) {
+  const float x[] = {1, 3, 2, 3, 3};
+  EXPECT_EQ(slm::argmax(x, 5), 1u);
+}
+
+RC_GTEST_PROP(Sampler, TopKOneEqualsGreedy, ()) {
+  const auto n = *rc::gen::inRange<std::size_t>(1, 300);
+  std::vector<float> logits(n);
+  for (auto& v : logits) v = static_cast<float>(*rc::gen::inRange(-2000, 2000)) / 100.0f;
+  const float temperature = static_cast<float>(*rc::gen::inRange(1, 300)) / 100.0f;
+  slm::Sampler top1({temperature, 1, 1.0f, *rc::gen::arbitrary<std::uint64_t>()});
+  auto copy = logits;
+  RC_ASSERT(top1.sample(copy) == slm::argmax(logits.data(), n));
+}
+
+RC_GTEST_PROP(Sampler, SameSeedSameTokens, ()) {
+  const auto n = *rc::gen::inRange<std::size_t>(2, 100);
+  std::vector<float> logits(n);
+  for (auto& v : logits) v = static_cast<float>(*rc::gen::inRange(-500, 500)) / 100.0f;
+  const slm::SamplingConfig config{0.8f, *rc::gen::inRange<std::uint32_t>(0, 10), 0.9f, *rc::gen::arbitrary<std::uint64_t>()};
+  slm::Sampler a(config), b(config);
+  for (int step = 0; step < 20; ++step) {
+    auto x = logits, y = logits;
+    RC_ASSERT(a.sample(x) == b.sample(y));
+  }
+}
+
+TEST(Sampler, TopPKeepsTheShortestPrefixReachingP) {
+  // probabilities after softmax at temperature 1 of log(0.5), log(0.3), log(0.2): with top_p 0.5
+  // only index 0 remains, whatever the draw.
+  for (std::uint64_t seed = 1; seed < 50; ++seed) {
+    std::vector<float> logits = {std::log(0.5f), std::log(0.3f), std::log(0.2f)};
+    slm::Sampler s({1.0f, 0, 0.5f, seed});
+    EXPECT_EQ(s.sample(logits), 0u);
+  }
+}
+
+TEST(Sampler, NanLogitsNeverCrash) {
+  std::vector<float> logits(10, std::nanf(""));
+  slm::Sampler s({1.0f, 3, 0.9f, 7});
+  EXPECT_LT(s.sample(logits), 10u);
+}
+
+}  // namespace
