@@ -51,6 +51,11 @@ struct TokenizeArgs {
 };
 int run_tokenize(const TokenizeArgs& args);
 
+struct ConvertArgs {
+  std::string from_llama2c, to_llama2c, tokenizer, output, dtype;
+};
+int run_convert(const ConvertArgs& args);
+
 int run_conform(const slmconf::RunnerOptions& options);
 int run_protocol();
 int run_gen_cases(const std::string& output_dir);

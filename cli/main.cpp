@@ -78,6 +78,14 @@ int main(int argc, char** argv) {
   tk->add_flag("--json", tokenize.json, "ids and their pieces as JSON");
   tk->add_flag("--no-bos", tokenize.no_bos, "do not add BOS");
 
+  slmcli::ConvertArgs convert;
+  auto* cv = app.add_subcommand("convert", "llama2.c checkpoint + tokenizer.bin <-> .slm");
+  cv->add_option("--from-llama2c", convert.from_llama2c, "llama2.c float32 checkpoint to import");
+  cv->add_option("--to-llama2c", convert.to_llama2c, ".slm (f32) to export");
+  cv->add_option("--tokenizer", convert.tokenizer, "tokenizer.bin to read (import) or write (export)")->required();
+  cv->add_option("-o,--output", convert.output, ".slm (import) or checkpoint (export) to write")->required();
+  cv->add_option("--dtype", convert.dtype, "import: f32 | q8_0 | q4_0 for every matrix (reference quantizers)");
+
   auto* p = app.add_subcommand("protocol", "Speak the conformance protocol on stdin/stdout (the reference as a runtime)");
 
   try {
@@ -98,5 +106,6 @@ int main(int argc, char** argv) {
   if (*p) return slmcli::run_protocol();
   if (*g) return slmcli::run_generate(generate);
   if (*tk) return slmcli::run_tokenize(tokenize);
+  if (*cv) return slmcli::run_convert(convert);
   return slmcli::kExitUsage;
 }

@@ -146,6 +146,38 @@ class CliTest(unittest.TestCase):
         self.assertEqual(sorted(os.listdir(self.tmp.name)).count("occupied"), 1)
         self.assertFalse([n for n in os.listdir(self.tmp.name) if ".tmp." in n], "temporary file left behind")
 
+    def test_convert_round_trip_and_bad_input(self):
+        model, ckpt, tok, back = (self.path(n) for n in ("f32.slm", "m.bin", "tok.bin", "back.slm"))
+        self.assertEqual(slm("gen", "model", "--preset", "tiny", "--tokenizer", "bpe", "--dtype", "f32", "-o", model).returncode, 0)
+        r = slm("convert", "--to-llama2c", model, "--tokenizer", tok, "-o", ckpt)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(slm("convert", "--from-llama2c", ckpt, "--tokenizer", tok, "-o", back).returncode, 0)
+        with open(model, "rb") as a, open(back, "rb") as b:
+            self.assertEqual(a.read(), b.read())
+        with open(ckpt, "r+b") as f:
+            f.truncate(100)
+        r = slm("convert", "--from-llama2c", ckpt, "--tokenizer", tok, "-o", self.path("never.slm"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("E_CONVERT_INPUT", r.stderr)
+        self.assertFalse(os.path.exists(self.path("never.slm")))
+        # a quantized model cannot become a llama2.c float32 checkpoint
+        r = slm("convert", "--to-llama2c", self.model, "--tokenizer", tok, "-o", self.path("q.bin"))
+        self.assertEqual(r.returncode, 1)
+
+    def test_generate_and_tokenize(self):
+        r = slm("generate", self.model, "--prompt", "Hi", "--max-tokens", "4", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = json.loads(r.stdout)
+        self.assertEqual(len(out["tokens"]), 4)
+        self.assertEqual(out["diagnostics"]["generated_tokens"], 4)
+        self.assertEqual(out["prompt_tokens"], [1, 75, 108])
+        r = slm("tokenize", self.model, "Hi", "--json")
+        self.assertEqual(json.loads(r.stdout)["tokens"], [1, 75, 108])
+        long_prompt = "x" * 100  # tiny's context is 32 positions
+        r = slm("generate", self.model, "--prompt", long_prompt)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("E_GEN_PROMPT_TOO_LONG", r.stderr)
+
     def test_negatives_through_the_cli(self):
         d = self.path("negatives")
         self.assertEqual(slm("gen", "negatives", "-o", d).returncode, 0)
