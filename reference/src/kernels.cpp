@@ -86,17 +86,25 @@ void matvec(const TensorView& w, const float* x, float* out) {
     for (std::uint64_t r = 0; r < rows; ++r) out[r] = dot(m + r * cols, x, cols);
     return;
   }
-  // Quantized: one block of 32 values at a time, so the lanes see the same order as a full row.
-  const std::size_t block_bytes = w.entry->dtype == DType::Q8_0 ? kQ8_0BlockBytes : kQ4_0BlockBytes;
-  const std::size_t row_bytes = cols / kBlockSize * block_bytes;
+  // Quantized: one block of 32 values at a time, dequantized exactly as spec/format.md 6.3 says
+  // (q * d, (nibble - 8) * d, each an f32 product) and then accumulated in dot()'s lane order.
+  const bool q8 = w.entry->dtype == DType::Q8_0;
+  const std::size_t block_bytes = q8 ? kQ8_0BlockBytes : kQ4_0BlockBytes;
+  const std::size_t blocks = cols / kBlockSize, row_bytes = blocks * block_bytes;
   float block[kBlockSize];
   for (std::uint64_t r = 0; r < rows; ++r) {
     const std::uint8_t* q = w.bytes.data() + r * row_bytes;
     Lanes acc;
-    for (std::size_t b = 0; b < cols / kBlockSize; ++b) {
-      const std::span<const std::uint8_t> in(q + b * block_bytes, block_bytes);
-      if (w.entry->dtype == DType::Q8_0) dequantize_q8_0(in, block);
-      else dequantize_q4_0(in, block);
+    for (std::size_t b = 0; b < blocks; ++b, q += block_bytes) {
+      const float d = fp16_to_fp32(load_u16(q));
+      if (q8) {
+        for (std::size_t j = 0; j < kBlockSize; ++j) block[j] = static_cast<float>(static_cast<std::int8_t>(q[2 + j])) * d;
+      } else {
+        for (std::size_t j = 0; j < kBlockSize / 2; ++j) {
+          block[j] = static_cast<float>((q[2 + j] & 0x0F) - 8) * d;
+          block[j + 16] = static_cast<float>((q[2 + j] >> 4) - 8) * d;
+        }
+      }
       accumulate(acc, block, x + b * kBlockSize, kBlockSize);
     }
     out[r] = acc.combine();
