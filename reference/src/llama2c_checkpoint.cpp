@@ -88,7 +88,10 @@ Result<ModelDescription> import_llama2c(std::span<const std::uint8_t> checkpoint
   std::vector<std::pair<std::string, std::span<const std::uint8_t>>> found;
   std::uint64_t at = 28;
   for (const auto& a : arrays) {
-    if (!a.slm_name.empty()) found.push_back({a.slm_name, checkpoint.subspan(at, 4 * a.elements)});
+    // at + 4 * elements <= checkpoint.size() (checked above), so both fit in size_t on 32-bit targets
+    if (!a.slm_name.empty()) {
+      found.push_back({a.slm_name, checkpoint.subspan(static_cast<std::size_t>(at), static_cast<std::size_t>(4 * a.elements))});
+    }
     at += 4 * a.elements;
   }
   for (const auto& req : required_tensors(hp, unshared)) {
