@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "json_views.h"
+#include "slmconf/identity_json.h"
 #include "slm/validate.h"
 
 namespace slmcli {
@@ -26,7 +27,7 @@ int run_validate(const ValidateArgs& args) {
       nlohmann::ordered_json out = {{"file", path}, {"ok", info.ok()}};
       if (info.ok()) {
         out["code"] = nullptr;
-        out["identity"] = identity_json(info->header.identity);
+        out["identity"] = slmconf::identity_json(info->header.identity);
       } else {
         const auto e = error_json(status);
         for (const char* key : {"code", "phase", "rule", "offset", "message"}) out[key] = e[key];

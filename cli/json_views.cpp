@@ -2,18 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "slmconf/identity_json.h"
+
 namespace slmcli {
 
 using nlohmann::json;
-
-json identity_json(const slm::Identity& id) {
-  return {{"parameter_count", id.parameter_count},
-          {"tensor_count", id.tensor_count},
-          {"flags", id.flags},
-          {"layout_checksum", slm::to_hex_u64(id.layout_checksum)},
-          {"tokenizer_checksum", slm::to_hex_u64(id.tokenizer_checksum)},
-          {"content_digest", slm::to_hex(id.content_digest)}};
-}
 
 json error_json(const slm::Status& status) {
   const auto& row = slm::error_info(status.code);
@@ -52,7 +45,7 @@ json model_info_json(const slm::ModelInfo& info) {
             {"max_seq_len", hp.max_seq_len},
             {"norm_eps", hp.norm_eps},
             {"rope_theta", hp.rope_theta}}},
-          {"identity", identity_json(h.identity)},
+          {"identity", slmconf::identity_json(h.identity)},
           {"sections",
            {{"tokenizer", section},
             {"directory", {{"offset", h.directory.offset}, {"length", h.directory.length}}},

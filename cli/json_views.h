@@ -8,7 +8,6 @@
 
 namespace slmcli {
 
-nlohmann::json identity_json(const slm::Identity& id);
 // {"code","phase","rule","offset","message"}; offset is null when the error has none.
 nlohmann::json error_json(const slm::Status& status);
 nlohmann::json model_info_json(const slm::ModelInfo& info);

@@ -11,6 +11,7 @@
 #include "slm/validate.h"
 #include "slm/writer.h"
 #include "slmconf/cases.h"
+#include "slmconf/identity_json.h"
 #include "slmgen/negatives.h"
 #include "slmgen/recipe.h"
 
@@ -92,14 +93,6 @@ std::string write_case(const fs::path& dir, const json& expected, const std::vec
   return "";
 }
 
-json identity_json(const slm::Identity& id) {
-  return {{"parameter_count", id.parameter_count},
-          {"tensor_count", id.tensor_count},
-          {"flags", id.flags},
-          {"layout_checksum", slm::to_hex_u64(id.layout_checksum)},
-          {"tokenizer_checksum", slm::to_hex_u64(id.tokenizer_checksum)},
-          {"content_digest", slm::to_hex(id.content_digest)}};
-}
 
 std::string write_valid(const fs::path& root, const ValidCase& v) {
   slmgen::ModelOptions options;
