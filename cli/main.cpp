@@ -41,9 +41,9 @@ int main(int argc, char** argv) {
   auto* gn = gen->add_subcommand("negatives", "Write one file per rule violation, with expected codes");
   gn->add_option("-o,--output", negatives.output_dir, "output directory")->required();
 
-  slmcli::GenNegativesArgs cases;
+  std::string cases_dir;
   auto* gc = gen->add_subcommand("cases", "Write the generated conformance cases and the manifest");
-  gc->add_option("-o,--output", cases.output_dir, "cases directory (hand-made cases in it are kept)")->required();
+  gc->add_option("-o,--output", cases_dir, "cases directory (hand-made cases in it are kept)")->required();
 
   slmconf::RunnerOptions conform;
   conform.cases_dir = "conformance/cases";
@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
   if (*i) return slmcli::run_inspect(inspect);
   if (*gm) return slmcli::run_gen_model(model);
   if (*gn) return slmcli::run_gen_negatives(negatives);
-  if (*gc) return slmcli::run_gen_cases(cases.output_dir);
+  if (*gc) return slmcli::run_gen_cases(cases_dir);
   if (*c) {
     conform.progress = !no_progress;
     return slmcli::run_conform(conform);

@@ -1,6 +1,7 @@
 #include "slm/generate.h"
 
 #include <chrono>
+#include <limits>
 
 #include "slm/tokenizer.h"
 #include "slm/transformer.h"

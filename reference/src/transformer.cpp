@@ -1,7 +1,6 @@
 #include "slm/transformer.h"
 
 #include <cmath>
-#include <cstdlib>
 #include <string>
 
 #include "slm/kernels.h"
