@@ -9,10 +9,63 @@
 #include "slmgen/model_gen.h"
 #include "slmgen/recipe.h"
 #include "slmgen/negatives.h"
+#include "slmgen/program.h"
+#include "slm/model_file.h"
+#include "slmconf/program_json.h"
 
 namespace slmcli {
 
+namespace {
+
+std::string printable(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) out += (c >= 0x20 && c < 0x7f) ? std::string(1, static_cast<char>(c)) : "\\x" + std::string{"0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]};
+  return out;
+}
+
+int run_gen_programmed_model(const GenModelArgs& args) {
+  auto text = slm::read_file_bytes(args.program);
+  if (!text.ok()) {
+    std::cerr << "slm gen model: " << text.status().message << '\n';
+    return kExitUsage;
+  }
+  slmgen::ModelProgram program;
+  std::string error;
+  if (!slmconf::program_from_json_text(std::string(text.value().begin(), text.value().end()), program, error)) {
+    std::cerr << "slm gen model: " << args.program << ": " << error << '\n';
+    return kExitUsage;
+  }
+  if (!args.recipe.dtype.empty()) program.dtype = args.recipe.dtype;
+  slm::ModelDescription model;
+  std::vector<slmgen::ProgramOutcome> outcomes;
+  if (!slmgen::build_programmed_model(program, model, error)) {
+    std::cerr << "slm gen model: " << args.program << ": " << error << '\n';
+    return kExitUsage;
+  }
+  const auto bytes = slm::write_model(model);
+  // The evidence: the reference continues every prompt as programmed, by the required margin.
+  if (!slmgen::check_programmed_model(program, bytes, outcomes, error)) {
+    std::cerr << "slm gen model: " << args.program << ": the built model fails its program: " << error << '\n';
+    return kExitUsage;
+  }
+  if (auto s = slm::write_file_atomically(args.output, bytes); !s.ok()) {
+    std::cerr << "slm gen model: " << s.message << '\n';
+    return kExitUsage;
+  }
+  std::cout << args.output << ": " << bytes.size() << " bytes, programmed (" << program.dtype << ", "
+            << program.tokenizer << " tokenizer, " << program.layers << " layers)\n";
+  for (std::size_t e = 0; e < outcomes.size(); ++e) {
+    std::cout << "  \"" << printable(program.entries[e].prompt) << "\" -> \"" << printable(program.entries[e].continuation)
+              << "\"  (" << outcomes[e].continuation_tokens.size() << " tokens incl. EOS, min logit margin "
+              << outcomes[e].min_margin << ")\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
 int run_gen_model(const GenModelArgs& args) {
+  if (!args.program.empty()) return run_gen_programmed_model(args);
   slmgen::ModelOptions options;
   std::string error;
   if (!slmgen::resolve_recipe(args.recipe, options, error)) {

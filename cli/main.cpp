@@ -37,6 +37,8 @@ int main(int argc, char** argv) {
   gm->add_option("--heads", recipe.heads, "override n_heads");
   gm->add_option("--kv-heads", recipe.kv_heads, "override n_kv_heads");
   gm->add_option("--vocab", recipe.vocab, "override vocab_size (BPE only)");
+  gm->add_option("--program", model.program,
+                 "JSON program: build a model whose greedy continuations are the given texts (--dtype applies)");
   slmcli::GenNegativesArgs negatives;
   auto* gn = gen->add_subcommand("negatives", "Write one file per rule violation, with expected codes");
   gn->add_option("-o,--output", negatives.output_dir, "output directory")->required();

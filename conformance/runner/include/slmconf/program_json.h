@@ -1,0 +1,13 @@
+// Programs for programmed models as JSON (spec/generators.md, "Programmed models"): read by
+// `slm gen model --program FILE` and by cases whose input is generated from a program.
+#pragma once
+#include <string>
+
+#include "slmgen/program.h"
+
+namespace slmconf {
+
+// Parses a program; unknown keys are errors (a typo must not silently fall back to a default).
+bool program_from_json_text(const std::string& text, slmgen::ModelProgram& out, std::string& error);
+
+}  // namespace slmconf
