@@ -170,6 +170,7 @@ class CliTest(unittest.TestCase):
         out = json.loads(r.stdout)
         self.assertEqual(len(out["tokens"]), 4)
         self.assertEqual(out["diagnostics"]["generated_tokens"], 4)
+        check_schema(out, "generate-result.schema.json")
         self.assertEqual(out["prompt_tokens"], [1, 75, 108])
         r = slm("tokenize", self.model, "Hi", "--json")
         self.assertEqual(json.loads(r.stdout)["tokens"], [1, 75, 108])

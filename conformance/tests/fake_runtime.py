@@ -7,6 +7,8 @@ reference (by calling `slm validate --json`), except where told to misbehave:
   --wrong-seq        echo a wrong seq on every answer
   --status-not-text  answer {"seq": N, "status": false} (a fuzz_protocol finding: it crashed the runner)
   --no-hello         print nothing at start
+  --skew-logits X    add X to every reported logit (tokenize and generate are answered by `slm protocol`)
+  --flip-last-token  add 1 to the last generated token id
 Usage: fake_runtime.py SLM_BINARY [options]"""
 import argparse
 import json
@@ -23,7 +25,26 @@ ap.add_argument("--garbage-every", type=int, default=0)
 ap.add_argument("--wrong-seq", action="store_true")
 ap.add_argument("--status-not-text", action="store_true")
 ap.add_argument("--no-hello", action="store_true")
+ap.add_argument("--skew-logits", type=float, default=0.0)
+ap.add_argument("--flip-last-token", action="store_true")
 args = ap.parse_args()
+reference = None  # `slm protocol`, started on the first tokenize or generate request
+
+
+def ask_reference(request):
+    global reference
+    if reference is None:
+        reference = subprocess.Popen([args.slm, "protocol"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        reference.stdout.readline()  # hello
+    reference.stdin.write(json.dumps(request) + "\n")
+    reference.stdin.flush()
+    reply = json.loads(reference.stdout.readline())
+    del reply["seq"]
+    if "logits" in reply:
+        reply["logits"] = [[x + args.skew_logits for x in step] for step in reply["logits"]]
+    if args.flip_last_token and reply.get("tokens"):
+        reply["tokens"][-1] += 1
+    return reply
 
 
 def every(n, seq):
@@ -31,6 +52,8 @@ def every(n, seq):
 
 
 def answer(request):
+    if request.get("op") != "validate":
+        return ask_reference(request)
     cmd = [args.slm, "validate", "--json"] + (["--digest"] if request.get("verify_digest") else []) + [request["path"]]
     out = json.loads(subprocess.run(cmd, capture_output=True, text=True).stdout)
     if out["ok"]:
@@ -40,7 +63,7 @@ def answer(request):
 
 if not args.no_hello:
     print(json.dumps({"type": "hello", "protocol": "slm-conform/1", "name": "fake-runtime", "version": "0",
-                      "capabilities": ["validate"]}), flush=True)
+                      "capabilities": ["validate", "tokenize", "generate"]}), flush=True)
 for line in sys.stdin:
     request = json.loads(line)
     if request.get("op") == "bye":

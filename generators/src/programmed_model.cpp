@@ -147,14 +147,19 @@ bool build_programmed_model(const ModelProgram& p, slm::ModelDescription& out, s
     if (units > p.hidden_dim) return error = "hidden_dim is smaller than the contexts layer " + std::to_string(l) + " holds", false;
   }
 
-  // Token codes: Hadamard rows for used tokens, scaled random ±1 codes for the rest.
+  // Token codes: Hadamard rows for used tokens, scaled random ±1 codes for the rest. The columns
+  // are shuffled (which keeps the rows orthogonal): Sylvester rows below m/2 repeat their first half,
+  // and a runtime that swaps the chunks two KV heads carry must not go unnoticed.
   SplitMix64 rng(p.seed);
+  std::vector<std::uint32_t> column(m);
+  for (std::uint32_t j = 0; j < m; ++j) column[j] = j;
+  for (std::uint32_t j = m - 1; j > 0; --j) std::swap(column[j], column[static_cast<std::uint32_t>(rng.next() % (j + 1))]);
   std::vector<std::vector<float>> code(hp.vocab_size, std::vector<float>(m));
   std::vector<bool> used(hp.vocab_size, false);
   for (std::size_t i = 0; i < ctx.used_tokens.size(); ++i) {
     const auto t = ctx.used_tokens[i];
     used[t] = true;
-    for (std::uint32_t j = 0; j < m; ++j) code[t][j] = hadamard(static_cast<std::uint32_t>(i), j);
+    for (std::uint32_t j = 0; j < m; ++j) code[t][j] = hadamard(static_cast<std::uint32_t>(i), column[j]);
   }
   for (std::uint32_t t = 0; t < hp.vocab_size; ++t) {
     if (used[t]) continue;

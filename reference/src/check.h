@@ -11,8 +11,13 @@ namespace slm {
 #ifdef SLM_FAULT_INJECTION
 bool check_disabled(ErrorCode code);
 inline bool fails(ErrorCode code, bool failed) { return failed && !check_disabled(code); }
+// Runtime faults a third-party runtime plausibly has, switched on by SLM_FAULTS=a,b (test build
+// only): "rope-halves" rotates (i, i + head_dim/2) like GPT-NeoX instead of (2j, 2j + 1);
+// "gqa-modulo" maps query head h to KV head h % n_kv_heads instead of h / kv_mul.
+bool fault_active(const char* name);
 #else
 inline bool fails(ErrorCode, bool failed) { return failed; }
+inline bool fault_active(const char*) { return false; }
 #endif
 
 }  // namespace slm

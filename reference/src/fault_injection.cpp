@@ -25,5 +25,13 @@ bool check_disabled(ErrorCode code) {
   return disabled.count(code) != 0;
 }
 
+bool fault_active(const char* name) {
+  static const std::string faults = [] {
+    const char* env = std::getenv("SLM_FAULTS");
+    return "," + std::string(env ? env : "") + ",";
+  }();
+  return faults.find("," + std::string(name) + ",") != std::string::npos;
+}
+
 }  // namespace slm
 #endif

@@ -62,6 +62,7 @@ Result<GenerateResult> generate(std::shared_ptr<const LoadedModel> model, const 
       break;
     }
     const std::vector<float>& logits = transformer.forward(token, pos++);
+    if (out.logits.size() < request.record_logits) out.logits.push_back(logits);
     scratch = logits;
     token = sampler.sample(scratch);
     out.steps.push_back(trace_of(logits, token));

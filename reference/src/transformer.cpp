@@ -5,6 +5,7 @@
 
 #include "slm/kernels.h"
 #include "slm/math.h"
+#include "check.h"
 
 namespace slm {
 
@@ -20,6 +21,18 @@ void rotate_pairs(float* v, std::uint32_t heads, std::uint32_t head_dim, const f
       const float a = p[0], b = p[1];
       p[0] = a * c[j] - b * s[j];
       p[1] = a * s[j] + b * c[j];
+    }
+  }
+}
+
+// Test-only fault (check.h): GPT-NeoX's pairing, element i with i + head_dim/2.
+void rotate_halves(float* v, std::uint32_t heads, std::uint32_t head_dim, const float* c, const float* s) {
+  for (std::uint32_t h = 0; h < heads; ++h) {
+    for (std::uint32_t j = 0; j < head_dim / 2; ++j) {
+      float* p = v + std::size_t{h} * head_dim;
+      const float a = p[j], b = p[j + head_dim / 2];
+      p[j] = a * c[j] - b * s[j];
+      p[j + head_dim / 2] = a * s[j] + b * c[j];
     }
   }
 }
@@ -114,13 +127,14 @@ const std::vector<float>& Transformer::forward(std::uint32_t token, std::uint32_
     matvec(*lw.wq, xb_.data(), q_.data());
     matvec(*lw.wk, xb_.data(), k);
     matvec(*lw.wv, xb_.data(), v);
-    rotate_pairs(q_.data(), hp_.n_heads, hd, rc, rs);
-    rotate_pairs(k, hp_.n_kv_heads, hd, rc, rs);
+    const auto rotate = fault_active("rope-halves") ? rotate_halves : rotate_pairs;
+    rotate(q_.data(), hp_.n_heads, hd, rc, rs);
+    rotate(k, hp_.n_kv_heads, hd, rc, rs);
     // multi-head attention over positions 0..pos; query head h reads KV head h / kv_mul
     for (std::uint32_t h = 0; h < hp_.n_heads; ++h) {
       const float* qh = &q_[std::size_t{h} * hd];
       float* att = &att_[std::size_t{h} * context_];
-      const std::size_t kv_head = std::size_t{h / kv_mul_} * hd;
+      const std::size_t kv_head = std::size_t{fault_active("gqa-modulo") ? h % hp_.n_kv_heads : h / kv_mul_} * hd;
       for (std::uint32_t t = 0; t <= pos; ++t) {
         att[t] = dot(qh, &key_cache_[layer_offset + std::size_t{t} * kv_dim_ + kv_head], hd) / sqrt_hd;
       }

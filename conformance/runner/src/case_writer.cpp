@@ -10,6 +10,7 @@
 #include "slm/sha256.h"
 #include "slm/validate.h"
 #include "slm/writer.h"
+#include "case_files.h"
 #include "slmconf/cases.h"
 #include "slmconf/identity_json.h"
 #include "slmgen/negatives.h"
@@ -82,6 +83,8 @@ json recipe_json(const slmgen::ModelRecipe& r) {
   return j;
 }
 
+}  // namespace
+
 std::string write_case(const fs::path& dir, const json& expected, const std::vector<std::uint8_t>* input) {
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -92,6 +95,8 @@ std::string write_case(const fs::path& dir, const json& expected, const std::vec
   if (auto s = slm::write_text_atomically((dir / "expected.json").string(), expected.dump(2) + "\n"); !s.ok()) return s.message;
   return "";
 }
+
+namespace {
 
 
 std::string write_valid(const fs::path& root, const ValidCase& v) {
@@ -189,6 +194,7 @@ std::string write_generated_cases(const std::string& dir) {
     if (auto e = write_negative(root, n); !e.empty()) return e;
   }
   if (auto e = write_absent(root); !e.empty()) return e;
+  if (auto e = write_golden_cases(root); !e.empty()) return e;
   return write_manifest(root);
 }
 

@@ -11,6 +11,8 @@
 #include "slm/model_file.h"
 #include "slm/sha256.h"
 #include "slm/writer.h"
+#include "slmconf/program_json.h"
+#include "slmgen/program.h"
 #include "slmgen/recipe.h"
 
 namespace slmconf {
@@ -57,6 +59,10 @@ bool recipe_from_json(const json& j, slmgen::ModelRecipe& r) {
   r.tokenizer = j.value("tokenizer", r.tokenizer);
   r.dtype = j.value("dtype", r.dtype);
   r.untied = j.value("untied", r.untied);
+  r.layers = j.value("layers", r.layers);
+  r.dim = j.value("dim", r.dim);
+  r.heads = j.value("heads", r.heads);
+  r.kv_heads = j.value("kv_heads", r.kv_heads);
   return true;
 }
 
@@ -76,11 +82,19 @@ std::string load_input(Case& c, const json& input, const std::string& cache_dir)
     }
     const auto bytes = slm::write_model(slmgen::generate_model(options));
     c.input_path = cache_input(cache_dir, bytes, error);
+  } else if (input.contains("program")) {
+    slmgen::ModelProgram program;
+    slm::ModelDescription model;
+    if (!program_from_json_text(read_text(fs::path(c.dir) / input["program"].get<std::string>()), program, error) ||
+        !slmgen::build_programmed_model(program, model, error)) {
+      return "bad program: " + error;
+    }
+    c.input_path = cache_input(cache_dir, slm::write_model(model), error);
   } else if (input.contains("absent")) {
     c.input_path = (fs::path(c.dir) / input["absent"].get<std::string>()).string();
     return "";
   } else {
-    return "input has none of file, hex, generate, absent";
+    return "input has none of file, hex, generate, program, absent";
   }
   if (!error.empty()) return error;
   c.input_sha256 = input.value("sha256", "");
@@ -90,6 +104,43 @@ std::string load_input(Case& c, const json& input, const std::string& cache_dir)
     return "input " + c.input_path + " does not have the recorded sha256 (generator or file drift)";
   }
   return "";
+}
+
+// The op's parameters (tokenize: text, add_bos; generate: the sampling request).
+void load_request(const json& j, Case& c) {
+  if (!j.contains("request")) return;
+  const json& r = j["request"];
+  c.text = r.value("text", "");
+  c.add_bos = r.value("add_bos", true);
+  GenerateParams& g = c.generate;
+  g.prompt = r.value("prompt", "");
+  g.max_tokens = r.value("max_tokens", g.max_tokens);
+  g.temperature = r.value("temperature", g.temperature);
+  g.top_k = r.value("top_k", g.top_k);
+  g.top_p = r.value("top_p", g.top_p);
+  g.seed = r.value("seed", g.seed);
+  g.logit_steps = r.value("logit_steps", g.logit_steps);
+}
+
+GenerationExpectation load_generation(const json& e) {
+  GenerationExpectation g;
+  g.prompt_tokens = e.value("prompt_tokens", std::vector<std::uint32_t>{});
+  g.tokens = e.at("tokens").get<std::vector<std::uint32_t>>();
+  if (e.contains("text")) g.text = e["text"].get<std::string>();
+  g.stop_reason = e.value("stop_reason", "");
+  if (e.contains("min_margin")) g.min_margin = e["min_margin"].get<float>();
+  if (e.contains("logits")) {
+    const json& l = e["logits"];
+    g.logit_abs_tolerance = l.at("abs_tolerance").get<double>();
+    g.logit_rel_tolerance = l.at("rel_tolerance").get<double>();
+    for (const auto& step : l.at("steps")) {
+      StepLogits s;
+      s.step = step.at("step").get<std::uint32_t>();
+      for (const auto& pair : step.at("top")) s.top.emplace_back(pair.at(0).get<std::uint32_t>(), pair.at(1).get<float>());
+      g.logits.push_back(std::move(s));
+    }
+  }
+  return g;
 }
 
 std::string load_case_json(const fs::path& case_dir, const std::string& cache_dir, Case& c) {
@@ -102,6 +153,7 @@ std::string load_case_json(const fs::path& case_dir, const std::string& cache_di
   c.op = j.value("op", "validate");
   if (!parse_level(j.value("level", ""), c.level)) return c.id + ": bad level";
   c.verify_digest = j.contains("options") && j["options"].value("verify_digest", false);
+  load_request(j, c);
   for (const auto& t : j.value("tags", json::array())) c.tags.push_back(t.get<std::string>());
   for (const auto& r : j.value("rules", json::array())) c.rules.push_back(r.get<std::string>());
   const json& e = j["expect"];
@@ -117,6 +169,7 @@ std::string load_case_json(const fs::path& case_dir, const std::string& cache_di
       c.expect.tensors.push_back({t["name"].get<std::string>(), t["dtype"].get<std::string>(), t["sha256"].get<std::string>(),
                                   t["shape"].get<std::vector<std::uint64_t>>()});
     }
+    if (e.contains("tokens")) c.expect.generation = load_generation(e);
   } else {
     c.expect.codes = e.at("codes").get<std::vector<std::string>>();
     c.expect.rule = e.value("rule", "");

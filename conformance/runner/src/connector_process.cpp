@@ -59,7 +59,9 @@ public:
 
   void stop() override {
     if (!child_) return;
-    child_->write_line(request_line({0, "bye", "", false}));
+    Request bye;
+    bye.op = "bye";
+    child_->write_line(request_line(bye));
     if (child_->wait(deadline_after(1)) < 0) child_->kill();
     child_.reset();
   }

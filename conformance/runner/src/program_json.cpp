@@ -60,4 +60,22 @@ bool program_from_json_text(const std::string& text, slmgen::ModelProgram& p, st
   return true;
 }
 
+std::string program_to_json_text(const slmgen::ModelProgram& p) {
+  nlohmann::ordered_json entries = nlohmann::ordered_json::array();
+  for (const auto& e : p.entries) entries.push_back({{"prompt", e.prompt}, {"continuation", e.continuation}});
+  nlohmann::ordered_json j = {{"tokenizer", p.tokenizer}};
+  if (p.tokenizer == "bpe") j["vocab"] = p.vocab;
+  j["dim"] = p.dim;
+  j["hidden_dim"] = p.hidden_dim;
+  j["layers"] = p.layers;
+  j["heads"] = p.heads;
+  j["kv_heads"] = p.kv_heads;
+  j["max_seq_len"] = p.max_seq_len;
+  j["dtype"] = p.dtype;
+  j["seed"] = p.seed;
+  j["min_margin"] = p.min_margin;
+  j["entries"] = entries;
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+}
+
 }  // namespace slmconf

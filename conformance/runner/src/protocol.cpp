@@ -1,6 +1,8 @@
 #include "slmconf/protocol.h"
 
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <type_traits>
 
 namespace slmconf {
 
@@ -56,6 +58,48 @@ std::string text_field(const json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// Text fields carry bytes from files and runtimes that need not be UTF-8; a JSON line must be.
+// Invalid bytes become U+FFFD instead of an exception (spec/protocol.md, "Generation cases").
+std::string line_of(const ordered& j) { return j.dump(-1, ' ', false, ordered::error_handler_t::replace); }
+
+bool read_tokens(const json& j, const char* key, std::vector<std::uint32_t>& out) {
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_array()) return false;
+  for (const auto& t : *it) {
+    if (!t.is_number_unsigned() || t.get<std::uint64_t>() > 0xFFFFFFFFull) return false;
+    out.push_back(t.get<std::uint32_t>());
+  }
+  return true;
+}
+
+// Logits as arrays of numbers; null (JSON's only spelling of a non-finite value) reads as NaN.
+bool read_logits(const json& j, std::vector<std::vector<float>>& out) {
+  const auto it = j.find("logits");
+  if (it == j.end() || !it->is_array()) return false;
+  for (const auto& step : *it) {
+    if (!step.is_array()) return false;
+    std::vector<float> row;
+    for (const auto& x : step) {
+      if (x.is_number()) row.push_back(x.get<float>());
+      else if (x.is_null()) row.push_back(std::numeric_limits<float>::quiet_NaN());
+      else return false;
+    }
+    out.push_back(std::move(row));
+  }
+  return true;
+}
+
+template <typename T>
+void read_number(const json& j, const char* key, T& out) {
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_number()) return;
+  if constexpr (std::is_floating_point_v<T>) {
+    out = it->get<T>();
+  } else {
+    if (it->is_number_unsigned() && it->get<std::uint64_t>() <= std::numeric_limits<T>::max()) out = it->get<T>();
+  }
+}
+
 json parse_object(const std::string& line, std::string& error) {
   if (line.size() > kMaxLineBytes) {
     error = "line longer than " + std::to_string(kMaxLineBytes) + " bytes";
@@ -72,20 +116,44 @@ json parse_object(const std::string& line, std::string& error) {
 }  // namespace
 
 std::string hello_line(const Hello& h) {
-  return ordered{{"type", "hello"}, {"protocol", h.protocol}, {"name", h.name}, {"version", h.version},
-                 {"spec_version", h.spec_version}, {"capabilities", h.capabilities}}.dump();
+  return line_of(ordered{{"type", "hello"}, {"protocol", h.protocol}, {"name", h.name}, {"version", h.version},
+                 {"spec_version", h.spec_version}, {"capabilities", h.capabilities}});
 }
 
 std::string request_line(const Request& r) {
-  if (r.op == "bye") return ordered{{"op", "bye"}}.dump();
-  return ordered{{"seq", r.seq}, {"op", r.op}, {"path", r.path}, {"verify_digest", r.verify_digest}}.dump();
+  if (r.op == "bye") return line_of(ordered{{"op", "bye"}});
+  ordered j = {{"seq", r.seq}, {"op", r.op}, {"path", r.path}};
+  if (r.op == "validate") j["verify_digest"] = r.verify_digest;
+  if (r.op == "tokenize") j["text"] = r.text, j["add_bos"] = r.add_bos;
+  if (r.op == "generate") {
+    const GenerateParams& g = r.generate;
+    j["prompt"] = g.prompt;
+    j["max_tokens"] = g.max_tokens;
+    j["temperature"] = g.temperature;
+    j["top_k"] = g.top_k;
+    j["top_p"] = g.top_p;
+    j["seed"] = g.seed;
+    j["logit_steps"] = g.logit_steps;
+  }
+  return line_of(j);
+}
+
+Request request_for(const Case& c) {
+  Request r;
+  r.op = c.op;
+  r.path = c.input_path;
+  r.verify_digest = c.verify_digest;
+  r.text = c.text;
+  r.add_bos = c.add_bos;
+  r.generate = c.generate;
+  return r;
 }
 
 std::string answer_line(std::uint64_t seq, const Answer& a) {
   ordered j = {{"seq", seq}};
   switch (a.kind) {
-    case Answer::Kind::SKIPPED: j["status"] = "skipped"; j["reason"] = a.message; return j.dump();
-    case Answer::Kind::ERRORED: j["status"] = "errored"; j["message"] = a.message; return j.dump();
+    case Answer::Kind::SKIPPED: j["status"] = "skipped"; j["reason"] = a.message; return line_of(j);
+    case Answer::Kind::ERRORED: j["status"] = "errored"; j["message"] = a.message; return line_of(j);
     case Answer::Kind::RESULT: break;
   }
   j["status"] = "ok";
@@ -103,7 +171,14 @@ std::string answer_line(std::uint64_t seq, const Answer& a) {
     }
     j["tensors"] = tensors;
   }
-  return j.dump();
+  if (a.accepted && (!a.tokens.empty() || a.text)) {
+    if (!a.prompt_tokens.empty()) j["prompt_tokens"] = a.prompt_tokens;
+    j["tokens"] = a.tokens;
+    if (a.text) j["text"] = *a.text;
+    if (!a.stop_reason.empty()) j["stop_reason"] = a.stop_reason;
+    if (!a.logits.empty()) j["logits"] = a.logits;
+  }
+  return line_of(j);
 }
 
 std::optional<Hello> parse_hello(const std::string& line, std::string& error) {
@@ -145,6 +220,16 @@ std::optional<Request> parse_request(const std::string& line, std::string& error
   r.seq = j["seq"].get<std::uint64_t>();
   if (j.contains("path") && j["path"].is_string()) r.path = j["path"].get<std::string>();
   if (j.contains("verify_digest") && j["verify_digest"].is_boolean()) r.verify_digest = j["verify_digest"].get<bool>();
+  r.text = text_field(j, "text");
+  if (j.contains("add_bos") && j["add_bos"].is_boolean()) r.add_bos = j["add_bos"].get<bool>();
+  GenerateParams& g = r.generate;
+  g.prompt = text_field(j, "prompt");
+  read_number(j, "max_tokens", g.max_tokens);
+  read_number(j, "temperature", g.temperature);
+  read_number(j, "top_k", g.top_k);
+  read_number(j, "top_p", g.top_p);
+  read_number(j, "seed", g.seed);
+  read_number(j, "logit_steps", g.logit_steps);
   return r;
 }
 
@@ -182,6 +267,13 @@ std::optional<Answer> parse_answer(const std::string& line, std::uint64_t expect
     if (identity_from_json(j["identity"], id)) a.identity = id;
   }
   if (j.contains("tensors")) tensors_from_json(j["tensors"], a.tensors);
+  if (a.accepted) {
+    read_tokens(j, "prompt_tokens", a.prompt_tokens);
+    read_tokens(j, "tokens", a.tokens);
+    if (j.contains("text") && j["text"].is_string()) a.text = j["text"].get<std::string>();
+    a.stop_reason = text_field(j, "stop_reason");
+    read_logits(j, a.logits);
+  }
   return a;
 }
 

@@ -3,13 +3,16 @@
 #include <iostream>
 #include <string>
 
+#include "slm/generate.h"
+#include "slm/model_file.h"
 #include "slm/sha256.h"
+#include "slm/tokenizer.h"
 #include "slm/validate.h"
 
 namespace slmconf {
 
 Hello reference_hello() {
-  return {kProtocolName, "slm-reference", "0.1.0", "1", {"validate"}};
+  return {kProtocolName, "slm-reference", "0.1.0", "1", {"validate", "tokenize", "generate"}};
 }
 
 namespace {
@@ -37,10 +40,54 @@ Answer validate_file(const Request& request) {
   for (const auto& t : info->tensors) {
     bytes.resize(static_cast<std::size_t>(t.byte_size));
     if (auto s = source.value()->read(info->header.data.offset + t.offset, bytes); !s.ok()) {
-      return {Answer::Kind::ERRORED, false, "", std::nullopt, std::nullopt, {}, s.message};
+      Answer errored;
+      errored.kind = Answer::Kind::ERRORED;
+      errored.message = s.message;
+      return errored;
     }
     a.tensors.push_back({t.name, std::string(slm::dtype_name(t.dtype)), slm::to_hex(slm::sha256(bytes)), t.shape()});
   }
+  return a;
+}
+
+Answer rejection(const slm::Status& status) {
+  Answer a;
+  a.code = std::string(slm::error_info(status.code).name);
+  if (status.has_offset()) a.offset = status.offset;
+  a.message = status.message;
+  return a;
+}
+
+// Texts are bytes; a JSON line carries them only when they are UTF-8 (the protocol writer replaces
+// invalid bytes), so the exact answer is always the token ids.
+Answer tokenize_text(const Request& request) {
+  auto model = slm::load_model_file(request.path);
+  if (!model.ok()) return rejection(model.status());
+  const slm::TokenizerRuntime tokenizer(model.value()->info().tokenizer);
+  Answer a;
+  a.accepted = true;
+  a.tokens = tokenizer.encode(request.text, request.add_bos, false);
+  a.text = tokenizer.decode(a.tokens);
+  return a;
+}
+
+Answer generate_text(const Request& request) {
+  auto model = slm::load_model_file(request.path);
+  if (!model.ok()) return rejection(model.status());
+  slm::GenerateRequest g;
+  g.prompt = request.generate.prompt;
+  g.max_tokens = request.generate.max_tokens;
+  g.sampling = {request.generate.temperature, request.generate.top_k, request.generate.top_p, request.generate.seed};
+  g.record_logits = request.generate.logit_steps;
+  auto run = slm::generate(model.value(), g);
+  if (!run.ok()) return rejection(run.status());
+  Answer a;
+  a.accepted = true;
+  a.prompt_tokens = run->prompt_tokens;
+  a.tokens = run->tokens;
+  a.text = run->text;
+  a.stop_reason = run->stop_reason;
+  a.logits = run->logits;
   return a;
 }
 
@@ -48,6 +95,8 @@ Answer validate_file(const Request& request) {
 
 Answer reference_answer(const Request& request) {
   if (request.op == "validate") return validate_file(request);
+  if (request.op == "tokenize") return tokenize_text(request);
+  if (request.op == "generate") return generate_text(request);
   Answer a;
   a.kind = Answer::Kind::ERRORED;
   a.message = "unknown op '" + request.op + "'";

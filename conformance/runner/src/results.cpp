@@ -14,7 +14,7 @@ struct ChapterName {
 };
 
 // In the order of the spec, which is the order the reports list chapters in.
-constexpr std::array<ChapterName, 16> kChapters = {{
+constexpr std::array<ChapterName, 18> kChapters = {{
     {"HDR", "Header"},
     {"LIM", "Limits"},
     {"SEC", "Section table"},
@@ -27,6 +27,8 @@ constexpr std::array<ChapterName, 16> kChapters = {{
     {"ID", "Identity"},
     {"DIG", "Content digest"},
     {"IO", "I/O"},
+    {"FWD", "Forward pass"},
+    {"SMP", "Sampling"},
     {"GEN", "Generation"},
     {"ADP", "Adapters"},
     {"EVAL", "Evaluation"},
@@ -122,10 +124,11 @@ std::string runtime_title(const RunInfo& info) {
   return info.runtime_name.empty() ? info.runtime : info.runtime_name;
 }
 
+// SLM-<CHAPTER>-nnn (format rules with an error code) and RT-<CHAPTER>-nnn (runtime rules).
 std::string rule_chapter(const std::string& rule) {
-  constexpr std::string_view prefix = "SLM-";
   const std::string_view text = rule;
-  if (!text.starts_with(prefix)) return "OTHER";
+  const std::string_view prefix = text.starts_with("SLM-") ? "SLM-" : text.starts_with("RT-") ? "RT-" : "";
+  if (prefix.empty()) return "OTHER";
   const std::size_t dash = text.find('-', prefix.size());
   if (dash == std::string_view::npos) return "OTHER";
   const std::string_view chapter = text.substr(prefix.size(), dash - prefix.size());

@@ -118,7 +118,9 @@ int run_conformance(const RunnerOptions& o, Run& run, std::string& error) {
       attempt.kind = Attempt::Kind::CRASH;
       attempt.detail = "not run: the runtime failed to start " + std::to_string(start_failures) + " times in a row";
     } else {
-      attempt = connector->run({++seq, c->op, c->input_path, c->verify_digest}, o.timeout_seconds);
+      Request request = request_for(*c);
+      request.seq = ++seq;
+      attempt = connector->run(request, o.timeout_seconds);
       const bool did_not_start = attempt.kind == Attempt::Kind::CRASH && attempt.detail.rfind("runtime did not start", 0) == 0;
       start_failures = did_not_start ? start_failures + 1 : 0;
     }

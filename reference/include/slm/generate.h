@@ -18,6 +18,7 @@ struct GenerateRequest {
   bool add_bos = true;
   bool stop_at_eos = true;
   std::uint32_t context = 0;  // KV cache positions; 0: the model's max_seq_len
+  std::uint32_t record_logits = 0;  // keep the full logits of this many first generation steps
 };
 
 // For every generated token: its logit and the best other logit (the margin a golden needs).
@@ -40,6 +41,7 @@ struct GenerateResult {
   std::string text;                          // the generated tokens decoded
   std::string stop_reason;                   // "max_tokens", "eos" or "context"
   std::vector<StepTrace> steps;
+  std::vector<std::vector<float>> logits;    // [min(record_logits, steps)][vocab], before sampling
   Diagnostics diagnostics;
 };
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace slmconf {
@@ -22,6 +23,31 @@ struct Identity {
   bool operator==(const Identity&) const = default;
 };
 
+// What op "generate" asks for (spec/protocol.md, "Generation cases"); spec/runtime.md defines each.
+struct GenerateParams {
+  std::string prompt;
+  std::uint32_t max_tokens = 64, top_k = 0;
+  float temperature = 0.0f, top_p = 1.0f;
+  std::uint64_t seed = 0;
+  std::uint32_t logit_steps = 0;  // full logits of this many first steps are reported
+};
+
+// Expected logits of one step: the `top` largest (token, logit), largest first.
+struct StepLogits {
+  std::uint32_t step = 0;
+  std::vector<std::pair<std::uint32_t, float>> top;
+};
+
+// L4: ops tokenize and generate. Token streams are compared exactly, logits within tolerance.
+struct GenerationExpectation {
+  std::vector<std::uint32_t> prompt_tokens, tokens;
+  std::optional<std::string> text;  // absent when the decoded bytes are not valid UTF-8
+  std::string stop_reason;          // generate only
+  std::optional<float> min_margin;  // informative: the smallest winning logit margin
+  std::vector<StepLogits> logits;
+  double logit_abs_tolerance = 0, logit_rel_tolerance = 0;
+};
+
 struct Expectation {
   bool accept = false;
   // reject: acceptable codes (usually one), the rule and phase of the first, the offset if stated
@@ -31,6 +57,7 @@ struct Expectation {
   // accept: identity and per-tensor digests
   std::optional<Identity> identity;
   std::vector<TensorDigest> tensors;
+  std::optional<GenerationExpectation> generation;  // accept with op tokenize / generate
 };
 
 struct Case {
@@ -38,11 +65,14 @@ struct Case {
   std::string dir;          // absolute folder of the case
   std::string description;
   std::string spec_version;
-  std::string op = "validate";
+  std::string op = "validate";  // validate | tokenize | generate
   Level level = Level::L2;  // the highest level the case tests
   std::string input_path;   // absolute path of the input file (may not exist: "absent" inputs)
   std::string input_sha256; // expected digest of the input, empty when absent
   bool verify_digest = false;
+  std::string text;       // tokenize: the text to encode
+  bool add_bos = true;    // tokenize
+  GenerateParams generate;
   Expectation expect;
   std::vector<std::string> tags;
   std::vector<std::string> rules;  // spec rules the case exercises (traceability)
@@ -56,6 +86,11 @@ struct Answer {
   std::optional<std::uint64_t> offset;
   std::optional<Identity> identity;
   std::vector<TensorDigest> tensors;   // optional per-tensor digests the runtime reported
+  // tokenize / generate: what the runtime produced (tokenize fills tokens and text only)
+  std::vector<std::uint32_t> prompt_tokens, tokens;
+  std::optional<std::string> text;
+  std::string stop_reason;
+  std::vector<std::vector<float>> logits;
   std::string message;                 // skipped/errored reason or error message
 };
 

@@ -9,5 +9,7 @@ namespace slmconf {
 
 // Parses a program; unknown keys are errors (a typo must not silently fall back to a default).
 bool program_from_json_text(const std::string& text, slmgen::ModelProgram& out, std::string& error);
+// Every field, in a stable order: what a case folder records as program.json.
+std::string program_to_json_text(const slmgen::ModelProgram& program);
 
 }  // namespace slmconf

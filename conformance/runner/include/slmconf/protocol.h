@@ -19,10 +19,16 @@ struct Hello {
 
 struct Request {
   std::uint64_t seq = 0;
-  std::string op;  // "validate" or "bye"
+  std::string op;  // "validate", "tokenize", "generate" or "bye"
   std::string path;
-  bool verify_digest = false;
+  bool verify_digest = false;  // validate
+  std::string text;            // tokenize
+  bool add_bos = true;         // tokenize
+  GenerateParams generate;     // generate
 };
+
+// The request a case makes (without its seq).
+Request request_for(const Case& c);
 
 std::string hello_line(const Hello& hello);
 std::string request_line(const Request& request);

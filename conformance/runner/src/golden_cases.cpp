@@ -1,0 +1,321 @@
+// `slm gen cases`, level L4: tokenize/ and generate/ goldens. Expectations come from the reference,
+// but every programmed-model case is also checked against the text its program promises, an oracle
+// that does not depend on the reference being right.
+#include <cmath>
+#include <fstream>
+#include <optional>
+
+#include "case_files.h"
+#include "slm/atomic_file.h"
+#include "slm/errors.h"
+#include "slm/sha256.h"
+#include "slm/writer.h"
+#include "slmconf/program_json.h"
+#include "slmconf/protocol.h"
+#include "slmconf/reference_runtime.h"
+#include "slmgen/program.h"
+#include "slmgen/recipe.h"
+
+namespace slmconf {
+
+namespace fs = std::filesystem;
+using json = nlohmann::ordered_json;
+
+namespace {
+
+constexpr std::uint32_t kLogitSteps = 2;    // first steps whose logits are recorded
+constexpr std::size_t kTopLogits = 8;       // per recorded step, the largest logits
+constexpr double kLogitAbsTolerance = 1e-3;  // |got - want| <= abs + rel * |want|
+constexpr double kLogitRelTolerance = 1e-4;
+
+struct Golden {
+  std::string id, description, op;
+  std::optional<slmgen::ModelRecipe> recipe;  // input: a generated random-weight model, or
+  std::optional<slmgen::ModelProgram> program;  // or a programmed model (dtype, tokenizer override it)
+  std::string dtype, tokenizer;               // program overrides
+  std::string text;                           // tokenize
+  bool add_bos = true;
+  GenerateParams generate;
+  std::vector<std::string> rules;
+  std::optional<std::string> promised;  // what the program says the continuation is
+};
+
+slmgen::ModelRecipe recipe(std::string preset, std::uint64_t seed, std::string tokenizer = "", std::string dtype = "") {
+  slmgen::ModelRecipe r;
+  r.preset = std::move(preset);
+  r.seed = seed;
+  r.tokenizer = std::move(tokenizer);
+  r.dtype = std::move(dtype);
+  return r;
+}
+
+// The program of conformance/programs/hello.json (a test checks they agree).
+slmgen::ModelProgram hello_program() {
+  slmgen::ModelProgram p;
+  p.entries = {{"Hello", ", world!"}, {"Once upon", " a time."}, {"2+2=", "4"}};
+  return p;
+}
+
+bool is_utf8(const std::string& s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    std::uint32_t cp = n == 1 ? c : c & (0x7F >> n);
+    for (std::size_t k = 1; k < n; ++k) {
+      const auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    const std::uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n;
+  }
+  return true;
+}
+
+std::vector<Golden> goldens() {
+  std::vector<Golden> out;
+  auto tokenize = [&](std::string id, std::string description, slmgen::ModelRecipe r, std::string text, bool add_bos,
+                      std::vector<std::string> rules) {
+    Golden g;
+    g.id = "tokenize/" + id;
+    g.description = std::move(description);
+    g.op = "tokenize";
+    g.recipe = std::move(r);
+    g.text = std::move(text);
+    g.add_bos = add_bos;
+    g.rules = std::move(rules);
+    out.push_back(std::move(g));
+  };
+  const auto byte = recipe("tiny", 3, "byte");
+  const auto bpe = recipe("tiny", 4, "bpe");
+  const auto bpe512 = recipe("small", 1);
+  tokenize("byte-ascii", "byte tokenizer: one token per byte, id = byte + 3, BOS first", byte, "Hello, world!", true,
+           {"RT-TOK-001", "RT-TOK-003", "RT-TOK-005"});
+  tokenize("byte-utf8", "byte tokenizer on multi-byte UTF-8", byte, "h\xc3\xa9llo \xe2\x9c\x93 \xf0\x9f\x99\x82", true,
+           {"RT-TOK-003", "RT-TOK-010"});
+  tokenize("byte-no-bos", "add_bos false: no BOS", byte, "abc", false, {"RT-TOK-005"});
+  tokenize("bpe-merges", "BPE merges by score, leftmost pair on ties, dummy prefix", bpe512, "the rain in spain stays", true,
+           {"RT-TOK-001", "RT-TOK-002", "RT-TOK-004"});
+  tokenize("bpe-byte-fallback", "characters without a piece fall back to byte tokens and never merge", bpe,
+           "Z\xc3\xbcrich 2026!", true, {"RT-TOK-003", "RT-TOK-006"});
+  tokenize("bpe-spaces", "runs of spaces, leading and trailing", bpe512, "  two  spaces ", true, {"RT-TOK-002", "RT-TOK-004"});
+  tokenize("bpe-empty", "empty text: BOS only, no dummy prefix", bpe, "", true, {"RT-TOK-002", "RT-TOK-005"});
+  tokenize("bpe-leading-space-decode", "decode drops the dummy space after BOS only", bpe512, " leading", true,
+           {"RT-TOK-011", "RT-TOK-013"});
+
+  auto generate = [&](std::string id, std::string description, std::vector<std::string> rules) -> Golden& {
+    Golden g;
+    g.id = "generate/" + id;
+    g.description = std::move(description);
+    g.op = "generate";
+    g.rules = std::move(rules);
+    g.generate.logit_steps = kLogitSteps;
+    out.push_back(std::move(g));
+    return out.back();
+  };
+  for (const char* tokenizer : {"byte", "bpe"}) {
+    for (const char* dtype : {"f32", "q8_0", "q4_0"}) {
+      auto& g = generate(std::string("programmed-") + tokenizer + "-" + dtype,
+                         std::string("programmed model (") + tokenizer + ", every matrix " + dtype +
+                             "): greedy continuation of \"Once upon\" is \" a time.\" then EOS",
+                         {"RT-FWD-001", "RT-SMP-001", "RT-TOK-012"});
+      g.program = hello_program();
+      g.tokenizer = tokenizer;
+      g.dtype = dtype;
+      g.generate.prompt = "Once upon";
+      g.promised = " a time.";
+    }
+  }
+  {
+    auto& g = generate("programmed-sampled", "programmed model, temperature 0.8, top-k 4, top-p 0.9, seed 42: the margins make sampling pick the programmed text",
+                       {"RT-SMP-002", "RT-FWD-001"});
+    g.program = hello_program();
+    g.generate.prompt = "Hello";
+    g.generate.temperature = 0.8f;
+    g.generate.top_k = 4;
+    g.generate.top_p = 0.9f;
+    g.generate.seed = 42;
+    g.promised = ", world!";
+  }
+  for (const char* dtype : {"f32", "q8_0", "q4_0"}) {
+    auto& g = generate(std::string("random-greedy-") + dtype,
+                       std::string("random tiny model (") + dtype + "), greedy, 12 tokens: exact arithmetic order decides",
+                       {"RT-FWD-001", "RT-ARI-001", "RT-ARI-002", "RT-SMP-001"});
+    g.recipe = recipe("tiny", 11, "byte", dtype);
+    g.recipe->layers = 2;
+    g.recipe->heads = 4;
+    g.recipe->kv_heads = 2;
+    g.generate.prompt = "The quick";
+    g.generate.max_tokens = 12;
+  }
+  struct Sampling {
+    const char* id;
+    float temperature;
+    std::uint32_t top_k;
+    float top_p;
+    std::uint64_t seed;
+  };
+  for (const Sampling s : {Sampling{"temperature", 1.0f, 0, 1.0f, 7}, Sampling{"top-k", 0.9f, 5, 1.0f, 8},
+                           Sampling{"top-p", 1.1f, 0, 0.7f, 9}, Sampling{"seed-zero", 1.0f, 0, 1.0f, 0}}) {
+    auto& g = generate(std::string("random-sampled-") + s.id,
+                       std::string("random tiny model, seeded sampling (") + s.id + "): xorshift64*, one draw per token",
+                       {"RT-SMP-002", "RT-FWD-001"});
+    g.recipe = recipe("tiny", 12, "bpe", "f32");
+    g.generate.prompt = "once upon a time";
+    g.generate.max_tokens = 16;
+    g.generate.temperature = s.temperature;
+    g.generate.top_k = s.top_k;
+    g.generate.top_p = s.top_p;
+    g.generate.seed = s.seed;
+  }
+  {
+    auto& g = generate("stops-at-context", "greedy run that reaches the context: it stops with reason \"context\"",
+                       {"RT-GEN-001", "RT-FWD-001"});
+    g.recipe = recipe("tiny", 13, "byte", "f32");
+    g.generate.prompt = "abcdefghij";
+    g.generate.max_tokens = 64;
+  }
+  {
+    auto& g = generate("prompt-too-long", "a prompt longer than the context is rejected before any step",
+                       {"SLM-GEN-001"});
+    g.program = hello_program();
+    g.generate.prompt = std::string(80, 'a');
+  }
+  return out;
+}
+
+// The model bytes a golden runs on, and its input object for expected.json.
+bool materialise(const Golden& g, const fs::path& dir, std::vector<std::uint8_t>& bytes, json& input,
+                 std::string& program_text, std::string& error) {
+  if (g.recipe) {
+    slmgen::ModelOptions options;
+    if (!slmgen::resolve_recipe(*g.recipe, options, error)) return false;
+    bytes = slm::write_model(slmgen::generate_model(options));
+    json r = {{"preset", g.recipe->preset}, {"seed", g.recipe->seed}};
+    if (!g.recipe->tokenizer.empty()) r["tokenizer"] = g.recipe->tokenizer;
+    if (!g.recipe->dtype.empty()) r["dtype"] = g.recipe->dtype;
+    if (g.recipe->layers) r["layers"] = g.recipe->layers;
+    if (g.recipe->heads) r["heads"] = g.recipe->heads;
+    if (g.recipe->kv_heads) r["kv_heads"] = g.recipe->kv_heads;
+    input = {{"generate", r}};
+  } else {
+    slmgen::ModelProgram p = *g.program;
+    if (!g.dtype.empty()) p.dtype = g.dtype;
+    if (!g.tokenizer.empty()) p.tokenizer = g.tokenizer;
+    program_text = program_to_json_text(p);
+    slm::ModelDescription model;
+    if (!slmgen::build_programmed_model(p, model, error)) return false;
+    bytes = slm::write_model(model);
+    std::vector<slmgen::ProgramOutcome> outcomes;
+    if (!slmgen::check_programmed_model(p, bytes, outcomes, error)) return false;
+    input = {{"program", "program.json"}};
+  }
+  input["sha256"] = slm::to_hex(slm::sha256(bytes));
+  (void)dir;
+  return true;
+}
+
+std::string write_golden(const fs::path& root, const Golden& g, const fs::path& scratch) {
+  std::vector<std::uint8_t> bytes;
+  json input;
+  std::string program_text, error;
+  if (!materialise(g, root / g.id, bytes, input, program_text, error)) return g.id + ": " + error;
+  const fs::path model_path = scratch / (slm::to_hex(slm::sha256(bytes)) + ".slm");
+  if (auto s = slm::write_file_atomically(model_path.string(), bytes); !s.ok()) return s.message;
+
+  Case c;
+  c.op = g.op;
+  c.input_path = model_path.string();
+  c.text = g.text;
+  c.add_bos = g.add_bos;
+  c.generate = g.generate;
+  const Answer a = reference_answer(request_for(c));
+  if (a.kind != Answer::Kind::RESULT) return g.id + ": the reference did not answer: " + a.message;
+
+  json expect;
+  std::string level = "L4";
+  if (!a.accepted) {
+    slm::ErrorCode code{};
+    if (!slm::parse_error_code(a.code, code)) return g.id + ": unknown code " + a.code;
+    const auto& row = slm::error_info(code);
+    expect = {{"outcome", "reject"}, {"codes", {a.code}}, {"rule", row.rule}, {"phase", slm::phase_name(row.phase)}};
+    level = "L2";
+  } else {
+    expect = {{"outcome", "accept"}};
+    if (!a.prompt_tokens.empty()) expect["prompt_tokens"] = a.prompt_tokens;
+    expect["tokens"] = a.tokens;
+    // Only texts that survive JSON (valid UTF-8) are recorded; tokens are always exact.
+    if (a.text && is_utf8(*a.text)) expect["text"] = *a.text;
+    if (g.promised && a.text != g.promised) {
+      return g.id + ": the reference continues with \"" + a.text.value_or("") + "\", the program promises \"" + *g.promised + "\"";
+    }
+    if (!a.stop_reason.empty()) expect["stop_reason"] = a.stop_reason;
+    if (g.op == "generate") {
+      // The smallest margin by which a chosen token beat the runner-up: how robust the case is.
+      float min_margin = INFINITY;
+      json steps = json::array();
+      for (std::size_t s = 0; s < a.logits.size(); ++s) {
+        std::vector<std::uint32_t> order(a.logits[s].size());
+        for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+        std::stable_sort(order.begin(), order.end(), [&](auto x, auto y) { return a.logits[s][x] > a.logits[s][y]; });
+        json top = json::array();
+        for (std::size_t k = 0; k < kTopLogits && k < order.size(); ++k) top.push_back({order[k], a.logits[s][order[k]]});
+        steps.push_back({{"step", s}, {"top", top}});
+      }
+      // Only a greedy run has one: a sampled token need not be the largest logit.
+      Case greedy = c;
+      greedy.generate.temperature = 0;
+      greedy.generate.logit_steps = static_cast<std::uint32_t>(a.tokens.size());
+      const Answer all = reference_answer(request_for(greedy));
+      for (std::size_t s = 0; s < all.logits.size() && s < a.tokens.size(); ++s) {
+        const auto& l = all.logits[s];
+        float best_other = -INFINITY;
+        for (std::uint32_t i = 0; i < l.size(); ++i) if (i != a.tokens[s]) best_other = std::max(best_other, l[i]);
+        min_margin = std::min(min_margin, l[a.tokens[s]] - best_other);
+        if (all.tokens.size() <= s || all.tokens[s] != a.tokens[s]) break;  // sampled runs diverge from greedy
+      }
+      if (g.generate.temperature == 0 && std::isfinite(min_margin)) expect["min_margin"] = min_margin;
+      expect["logits"] = {{"abs_tolerance", kLogitAbsTolerance}, {"rel_tolerance", kLogitRelTolerance}, {"steps", steps}};
+    }
+  }
+  json request;
+  if (g.op == "tokenize") {
+    request = {{"text", g.text}, {"add_bos", g.add_bos}};
+  } else {
+    request = {{"prompt", g.generate.prompt}, {"max_tokens", g.generate.max_tokens}, {"temperature", g.generate.temperature},
+               {"top_k", g.generate.top_k}, {"top_p", g.generate.top_p}, {"seed", g.generate.seed},
+               {"logit_steps", g.generate.logit_steps}};
+  }
+  const json expected = {{"id", g.id},
+                         {"spec_version", kCaseSpecVersion},
+                         {"description", g.description},
+                         {"op", g.op},
+                         {"level", level},
+                         {"input", input},
+                         {"options", {{"verify_digest", false}}},
+                         {"request", request},
+                         {"expect", expect},
+                         {"rules", g.rules},
+                         {"tags", {g.op, g.program ? "programmed" : "generated-input"}}};
+  if (auto e = write_case(root / g.id, expected, nullptr); !e.empty()) return e;
+  if (!program_text.empty()) {
+    if (auto s = slm::write_text_atomically((root / g.id / "program.json").string(), program_text); !s.ok()) return s.message;
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string write_golden_cases(const fs::path& root) {
+  std::error_code ec;
+  const fs::path scratch = fs::temp_directory_path(ec) / "slm-gen-goldens";
+  fs::create_directories(scratch, ec);
+  for (const auto& g : goldens()) {
+    if (auto e = write_golden(root, g, scratch); !e.empty()) return e;
+  }
+  return "";
+}
+
+}  // namespace slmconf
