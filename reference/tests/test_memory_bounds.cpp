@@ -7,8 +7,10 @@
 #include <fstream>
 #include <new>
 
+#include "slm/adapter.h"
 #include "slm/validate.h"
 #include "slm/writer.h"
+#include "slmgen/adapter_gen.h"
 #include "slmgen/negatives.h"
 #include "slmgen/recipe.h"
 #include "test_helpers.h"
@@ -65,6 +67,18 @@ TEST(MemoryBounds, SizeBombsAllocateNoMoreThanTheirInput) {
     ++checked;
   }
   EXPECT_GT(checked, 60u);
+}
+
+TEST(MemoryBounds, AdapterSizeBombsAllocateNoMoreThanTheirInput) {
+  // Adapter negatives declare 2^32 entries, 2^62 elements, 8288 sparse pairs in 24 bytes, a rank of
+  // 2^32 - 1...: the walk (spec/adapters.md A12-A19) rejects them before anything is sized by them.
+  std::size_t checked = 0;
+  for (const auto& c : slmgen::make_adapter_negatives()) {
+    const std::size_t peak = peak_allocation([&] { (void)slm::decode_adapter(c.bytes); });
+    EXPECT_LE(peak, 2 * c.bytes.size() + 16 * 1024) << c.id << " allocated " << peak << " bytes";
+    ++checked;
+  }
+  EXPECT_GT(checked, 40u);
 }
 
 TEST(MemoryBounds, StreamingValidationDoesNotGrowWithTensorData) {

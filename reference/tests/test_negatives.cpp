@@ -7,6 +7,7 @@
 
 #include "slm/model_file.h"
 #include "slm/validate.h"
+#include "slmgen/adapter_gen.h"
 #include "slmgen/negatives.h"
 #include "test_helpers.h"
 
@@ -71,6 +72,8 @@ const std::set<std::string> kCodesTestedElsewhere = {
 TEST(Negatives, EveryErrorCodeIsProduced) {
   std::set<std::string> produced;
   for (const auto& c : slmgen::make_negatives()) produced.insert(std::string(slm::error_info(c.expected).name));
+  // Adapter codes: the adapter negatives (test_adapter_decode.cpp checks each against its parent).
+  for (const auto& c : slmgen::make_adapter_negatives()) produced.insert(std::string(slm::error_info(c.expected).name));
   for (const auto& row : slm::all_errors()) {
     const std::string name(row.name);
     EXPECT_TRUE(produced.count(name) || kCodesTestedElsewhere.count(name)) << name << " has no fixture";
