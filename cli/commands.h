@@ -57,6 +57,23 @@ struct ConvertArgs {
 };
 int run_convert(const ConvertArgs& args);
 
+// slm adapter validate|inspect|apply, slm gen adapter (cmd_adapter.cpp)
+struct AdapterArgs {
+  std::string parent, output, lineage;
+  std::vector<std::string> adapters;
+  bool json = false;
+};
+int run_adapter_validate(const AdapterArgs& args);
+int run_adapter_inspect(const AdapterArgs& args);
+int run_adapter_apply(const AdapterArgs& args);
+
+struct GenAdapterArgs {
+  std::string kind = "dense", parent, output, fix_program;
+  std::uint64_t seed = 1;
+  std::uint32_t entries = 2;
+};
+int run_gen_adapter(const GenAdapterArgs& args);
+
 int run_conform(const slmconf::RunnerOptions& options);
 int run_protocol();
 int run_gen_cases(const std::string& output_dir);

@@ -88,6 +88,33 @@ int main(int argc, char** argv) {
   cv->add_option("-o,--output", convert.output, ".slm (import) or checkpoint (export) to write")->required();
   cv->add_option("--dtype", convert.dtype, "import: f32 | q8_0 | q4_0 for every matrix (reference quantizers)");
 
+  slmcli::AdapterArgs adapter;
+  auto* ad = app.add_subcommand("adapter", "Adapters (ADP1 dense, ASP1 sparse, ALR1 low-rank) bound to a parent");
+  ad->require_subcommand(1);
+  auto* adv = ad->add_subcommand("validate", "Validate adapters against their parent (checks A1-A36)");
+  adv->add_option("--parent", adapter.parent, "the parent .slm")->required();
+  adv->add_option("adapters", adapter.adapters, "adapter files")->required();
+  adv->add_flag("--json", adapter.json, "one JSON object per adapter");
+  auto* adi = ad->add_subcommand("inspect", "Show an adapter's kind, binding and entries (checks A1-A28)");
+  adi->add_option("adapter", adapter.adapters, "adapter file")->required()->expected(1);
+  adi->add_flag("--json", adapter.json, "JSON output");
+  auto* ada = ad->add_subcommand("apply", "Apply adapters in order, all or nothing, to a new file");
+  ada->add_option("--parent", adapter.parent, "the parent .slm")->required();
+  ada->add_option("adapters", adapter.adapters, "adapter files, in order")->required();
+  ada->add_option("-o,--output", adapter.output, "descendant .slm (never an input)")->required();
+  ada->add_option("--lineage", adapter.lineage, "also write the lineage as JSON here");
+  ada->add_flag("--json", adapter.json, "identity and lineage as JSON");
+
+  slmcli::GenAdapterArgs gen_adapter;
+  auto* ga = gen->add_subcommand("adapter", "Write an adapter bound to a parent: random, or a fix towards a program");
+  ga->add_option("--kind", gen_adapter.kind, "dense | sparse | lowrank")->capture_default_str();
+  ga->add_option("--parent", gen_adapter.parent, "the parent .slm")->required();
+  ga->add_option("-o,--output", gen_adapter.output, "adapter file")->required();
+  ga->add_option("--seed", gen_adapter.seed, "SplitMix64 seed (random adapters)")->capture_default_str();
+  ga->add_option("--entries", gen_adapter.entries, "tensors to change (random adapters)")->capture_default_str();
+  ga->add_option("--fix", gen_adapter.fix_program,
+                 "program file: the delta from a programmed parent to the model of this program");
+
   auto* p = app.add_subcommand("protocol", "Speak the conformance protocol on stdin/stdout (the reference as a runtime)");
 
   try {
@@ -109,5 +136,9 @@ int main(int argc, char** argv) {
   if (*g) return slmcli::run_generate(generate);
   if (*tk) return slmcli::run_tokenize(tokenize);
   if (*cv) return slmcli::run_convert(convert);
+  if (*adv) return slmcli::run_adapter_validate(adapter);
+  if (*adi) return slmcli::run_adapter_inspect(adapter);
+  if (*ada) return slmcli::run_adapter_apply(adapter);
+  if (*ga) return slmcli::run_gen_adapter(gen_adapter);
   return slmcli::kExitUsage;
 }

@@ -27,6 +27,9 @@ RT_TESTED_ELSEWHERE = {
     "RT-GEN-002": "KV cache equals recomputation, internal to a runtime: Generate.KvCacheEqualsRecomputation",
     "RT-CNV-001": "llama2.c tokenizer import: Llama2cVocabulary.*, cli tests",
     "RT-CNV-002": "llama2.c tokenizer export: Llama2cVocabulary.*, cli tests",
+    "RT-ADP-006": "all or nothing, internal to a runtime: AdapterStack.FailedSecondAdapterLeavesModelBitIdentical",
+    "RT-ADP-008": "rollback, internal to a runtime: AdapterApply.ApplyThenRollbackIsIdentity, AdapterStack.RollbackRestoresTheParentBytes",
+    "RT-ADP-009": "the canonical adapter writer: AdapterWriter.DecodeWriteRoundTrip",
 }
 
 

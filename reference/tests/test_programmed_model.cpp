@@ -54,7 +54,8 @@ TEST_P(ProgrammedModel, ContinuesEveryPromptWithItsTextByTheRequiredMargin) {
 
 INSTANTIATE_TEST_SUITE_P(DtypesAndTokenizers, ProgrammedModel,
                          testing::Values(std::pair{"f32", "byte"}, std::pair{"q8_0", "byte"}, std::pair{"q4_0", "byte"},
-                                         std::pair{"f32", "bpe"}, std::pair{"q8_0", "bpe"}, std::pair{"q4_0", "bpe"}));
+                                         std::pair{"f32", "bpe"}, std::pair{"q8_0", "bpe"}, std::pair{"q4_0", "bpe"}),
+                         [](const auto& p) { return std::string(p.param.first) + "_" + p.param.second; });
 
 TEST(ProgrammedModel, SameProgramSameBytes) { EXPECT_EQ(build(hello_program()), build(hello_program())); }
 

@@ -17,4 +17,7 @@ std::string write_case(const std::filesystem::path& dir, const nlohmann::ordered
 // The L4 goldens: tokenize/ and generate/ (golden_cases.cpp).
 std::string write_golden_cases(const std::filesystem::path& root);
 
+// adapters/: negatives, valid applications, a stack and a fix (adapter_cases.cpp).
+std::string write_adapter_cases(const std::filesystem::path& root);
+
 }  // namespace slmconf

@@ -195,6 +195,7 @@ std::string write_generated_cases(const std::string& dir) {
   }
   if (auto e = write_absent(root); !e.empty()) return e;
   if (auto e = write_golden_cases(root); !e.empty()) return e;
+  if (auto e = write_adapter_cases(root); !e.empty()) return e;
   return write_manifest(root);
 }
 

@@ -170,12 +170,35 @@ std::string load_case_json(const fs::path& case_dir, const std::string& cache_di
                                   t["shape"].get<std::vector<std::uint64_t>>()});
     }
     if (e.contains("tokens")) c.expect.generation = load_generation(e);
+    if (e.contains("lineage")) {
+      const json& l = e["lineage"];
+      Lineage lineage;
+      lineage.parent_digest = l.at("parent_digest").get<std::string>();
+      for (const auto& st : l.at("steps")) {
+        lineage.steps.push_back({st.at("kind").get<std::string>(), st.at("adapter_digest").get<std::string>(),
+                                 st.at("descendant_digest").get<std::string>()});
+      }
+      c.expect.lineage = lineage;
+    }
   } else {
     c.expect.codes = e.at("codes").get<std::vector<std::string>>();
     c.expect.rule = e.value("rule", "");
     c.expect.phase = e.value("phase", "");
     if (e.contains("offset") && e["offset"].is_number_unsigned()) c.expect.offset = e["offset"].get<std::uint64_t>();
   }
+  // Adapter cases: the parent and any further adapters are inputs too, each with its sha256.
+  for (const char* key : {"parent"}) {
+    if (!j.contains(key)) continue;
+    Case other = c;
+    if (auto err = load_input(other, j[key], cache_dir); !err.empty()) return std::string(key) + ": " + err;
+    c.parent_path = other.input_path;
+  }
+  for (const auto& more : j.value("stack", json::array())) {
+    Case other = c;
+    if (auto err = load_input(other, more, cache_dir); !err.empty()) return "stack: " + err;
+    c.stack_paths.push_back(other.input_path);
+  }
+  c.generate_after_apply = c.op == "apply_adapter" && j.contains("request");
   return load_input(c, j.at("input"), cache_dir);
 }
 

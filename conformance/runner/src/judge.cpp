@@ -153,6 +153,10 @@ CaseResult judge(const Case& c, const Attempt& attempt) {
       l3 = false;
     } else if (c.expect.accept) {
       l3 = identity_matches(c.expect, a, reason);
+      if (l3 && c.expect.lineage && a.lineage != c.expect.lineage) {
+        l3 = false;
+        reason = a.lineage ? "lineage differs" : "no lineage reported";
+      }
     } else if (c.expect.offset) {
       l3 = a.offset == c.expect.offset;
       if (!l3) reason = a.offset ? "wrong offset" : "no offset reported";

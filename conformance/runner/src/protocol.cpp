@@ -100,6 +100,17 @@ void read_number(const json& j, const char* key, T& out) {
   }
 }
 
+std::optional<Lineage> lineage_from_json(const json& j) {
+  if (!j.is_object() || !j.contains("steps") || !j["steps"].is_array()) return std::nullopt;
+  Lineage l;
+  l.parent_digest = text_field(j, "parent_digest");
+  for (const auto& st : j["steps"]) {
+    if (!st.is_object()) return std::nullopt;
+    l.steps.push_back({text_field(st, "kind"), text_field(st, "adapter_digest"), text_field(st, "descendant_digest")});
+  }
+  return l;
+}
+
 json parse_object(const std::string& line, std::string& error) {
   if (line.size() > kMaxLineBytes) {
     error = "line longer than " + std::to_string(kMaxLineBytes) + " bytes";
@@ -125,7 +136,9 @@ std::string request_line(const Request& r) {
   ordered j = {{"seq", r.seq}, {"op", r.op}, {"path", r.path}};
   if (r.op == "validate") j["verify_digest"] = r.verify_digest;
   if (r.op == "tokenize") j["text"] = r.text, j["add_bos"] = r.add_bos;
-  if (r.op == "generate") {
+  if (r.op == "validate_adapter" || r.op == "apply_adapter") j["parent"] = r.parent;
+  if (r.op == "apply_adapter") j["stack"] = r.stack;
+  if (r.op == "generate" || (r.op == "apply_adapter" && r.generate_after_apply)) {
     const GenerateParams& g = r.generate;
     j["prompt"] = g.prompt;
     j["max_tokens"] = g.max_tokens;
@@ -146,6 +159,9 @@ Request request_for(const Case& c) {
   r.text = c.text;
   r.add_bos = c.add_bos;
   r.generate = c.generate;
+  r.parent = c.parent_path;
+  r.stack = c.stack_paths;
+  r.generate_after_apply = c.generate_after_apply;
   return r;
 }
 
@@ -177,6 +193,13 @@ std::string answer_line(std::uint64_t seq, const Answer& a) {
     if (a.text) j["text"] = *a.text;
     if (!a.stop_reason.empty()) j["stop_reason"] = a.stop_reason;
     if (!a.logits.empty()) j["logits"] = a.logits;
+  }
+  if (a.accepted && a.lineage) {
+    ordered steps = ordered::array();
+    for (const auto& st : a.lineage->steps) {
+      steps.push_back({{"kind", st.kind}, {"adapter_digest", st.adapter_digest}, {"descendant_digest", st.descendant_digest}});
+    }
+    j["lineage"] = {{"parent_digest", a.lineage->parent_digest}, {"steps", steps}};
   }
   return line_of(j);
 }
@@ -230,6 +253,11 @@ std::optional<Request> parse_request(const std::string& line, std::string& error
   read_number(j, "top_p", g.top_p);
   read_number(j, "seed", g.seed);
   read_number(j, "logit_steps", g.logit_steps);
+  r.parent = text_field(j, "parent");
+  if (j.contains("stack") && j["stack"].is_array()) {
+    for (const auto& p : j["stack"]) if (p.is_string()) r.stack.push_back(p.get<std::string>());
+  }
+  r.generate_after_apply = r.op == "apply_adapter" && j.contains("prompt");
   return r;
 }
 
@@ -273,6 +301,7 @@ std::optional<Answer> parse_answer(const std::string& line, std::uint64_t expect
     if (j.contains("text") && j["text"].is_string()) a.text = j["text"].get<std::string>();
     a.stop_reason = text_field(j, "stop_reason");
     read_logits(j, a.logits);
+    if (j.contains("lineage")) a.lineage = lineage_from_json(j["lineage"]);
   }
   return a;
 }

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <string>
 
+#include "slm/adapter.h"
 #include "slm/generate.h"
 #include "slm/model_file.h"
 #include "slm/sha256.h"
@@ -12,7 +13,8 @@
 namespace slmconf {
 
 Hello reference_hello() {
-  return {kProtocolName, "slm-reference", "0.1.0", "1", {"validate", "tokenize", "generate"}};
+  return {kProtocolName, "slm-reference", "0.1.0", "1",
+          {"validate", "tokenize", "generate", "validate_adapter", "apply_adapter"}};
 }
 
 namespace {
@@ -91,9 +93,92 @@ Answer generate_text(const Request& request) {
   return a;
 }
 
+// A parent for an adapter: fully validated (the binding compares content digests).
+slm::Result<std::vector<std::uint8_t>> read_parent(const std::string& path, slm::ModelInfo& info) {
+  auto bytes = slm::read_file_bytes(path);
+  if (!bytes.ok()) return bytes.status();
+  auto validated = slm::validate_model(bytes.value(), {.verify_digest = true});
+  if (!validated.ok()) return validated.status();
+  info = std::move(validated.value());
+  return bytes;
+}
+
+Answer validate_adapter_file(const Request& request) {
+  slm::ModelInfo parent;
+  auto parent_bytes = read_parent(request.parent, parent);
+  if (!parent_bytes.ok()) return rejection(parent_bytes.status());
+  auto adapter = slm::read_file_bytes(request.path);
+  if (!adapter.ok()) return rejection(adapter.status());
+  auto result = slm::validate_adapter(adapter.value(), parent);
+  if (!result.ok()) return rejection(result.status());
+  Answer a;
+  a.accepted = true;
+  return a;
+}
+
+Answer apply_adapter_files(const Request& request) {
+  slm::ModelInfo parent;
+  auto parent_bytes = read_parent(request.parent, parent);
+  if (!parent_bytes.ok()) return rejection(parent_bytes.status());
+  auto model = slm::read_model(parent_bytes.value());
+  if (!model.ok()) return rejection(model.status());
+  std::vector<std::vector<std::uint8_t>> adapters;
+  std::vector<std::string> paths = {request.path};
+  paths.insert(paths.end(), request.stack.begin(), request.stack.end());
+  for (const auto& path : paths) {
+    auto bytes = slm::read_file_bytes(path);
+    if (!bytes.ok()) return rejection(bytes.status());
+    adapters.push_back(std::move(bytes.value()));
+  }
+  std::size_t failed = slm::kNoAdapter;
+  auto applied = slm::apply_adapters(model.value(), adapters, &failed);
+  if (!applied.ok()) {
+    Answer a = rejection(applied.status());
+    if (failed != slm::kNoAdapter) a.message = "adapter " + std::to_string(failed) + ": " + a.message;
+    return a;
+  }
+  Answer a;
+  const auto& descendant = applied->descendant;
+  auto info = slm::validate_model(descendant, {.verify_digest = true});
+  if (!info.ok()) return rejection(info.status());
+  a.accepted = true;
+  a.identity = identity_of(info->header.identity);
+  for (const auto& t : info->tensors) {
+    const auto begin = descendant.begin() + static_cast<std::ptrdiff_t>(info->header.data.offset + t.offset);
+    const std::span<const std::uint8_t> data(&*begin, static_cast<std::size_t>(t.byte_size));
+    a.tensors.push_back({t.name, std::string(slm::dtype_name(t.dtype)), slm::to_hex(slm::sha256(data)), t.shape()});
+  }
+  Lineage lineage;
+  lineage.parent_digest = slm::to_hex(applied->lineage.parent_digest);
+  for (const auto& step : applied->lineage.steps) {
+    lineage.steps.push_back({std::string(slm::adapter_kind_name(step.kind)), slm::to_hex(step.adapter_digest),
+                             slm::to_hex(step.descendant_digest)});
+  }
+  a.lineage = lineage;
+  if (request.generate_after_apply) {
+    auto loaded = slm::load_model(descendant);
+    if (!loaded.ok()) return rejection(loaded.status());
+    slm::GenerateRequest g;
+    g.prompt = request.generate.prompt;
+    g.max_tokens = request.generate.max_tokens;
+    g.sampling = {request.generate.temperature, request.generate.top_k, request.generate.top_p, request.generate.seed};
+    g.record_logits = request.generate.logit_steps;
+    auto run = slm::generate(loaded.value(), g);
+    if (!run.ok()) return rejection(run.status());
+    a.prompt_tokens = run->prompt_tokens;
+    a.tokens = run->tokens;
+    a.text = run->text;
+    a.stop_reason = run->stop_reason;
+    a.logits = run->logits;
+  }
+  return a;
+}
+
 }  // namespace
 
 Answer reference_answer(const Request& request) {
+  if (request.op == "validate_adapter") return validate_adapter_file(request);
+  if (request.op == "apply_adapter") return apply_adapter_files(request);
   if (request.op == "validate") return validate_file(request);
   if (request.op == "tokenize") return tokenize_text(request);
   if (request.op == "generate") return generate_text(request);

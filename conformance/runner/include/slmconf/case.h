@@ -48,6 +48,17 @@ struct GenerationExpectation {
   double logit_abs_tolerance = 0, logit_rel_tolerance = 0;
 };
 
+// apply_adapter: the digests of a stack's steps (spec/adapters.md, "Lineage"), lowercase hex.
+struct LineageStep {
+  std::string kind, adapter_digest, descendant_digest;
+  bool operator==(const LineageStep&) const = default;
+};
+struct Lineage {
+  std::string parent_digest;
+  std::vector<LineageStep> steps;
+  bool operator==(const Lineage&) const = default;
+};
+
 struct Expectation {
   bool accept = false;
   // reject: acceptable codes (usually one), the rule and phase of the first, the offset if stated
@@ -57,7 +68,8 @@ struct Expectation {
   // accept: identity and per-tensor digests
   std::optional<Identity> identity;
   std::vector<TensorDigest> tensors;
-  std::optional<GenerationExpectation> generation;  // accept with op tokenize / generate
+  std::optional<GenerationExpectation> generation;  // accept with op tokenize / generate (or apply_adapter)
+  std::optional<Lineage> lineage;                   // accept with op apply_adapter
 };
 
 struct Case {
@@ -65,14 +77,17 @@ struct Case {
   std::string dir;          // absolute folder of the case
   std::string description;
   std::string spec_version;
-  std::string op = "validate";  // validate | tokenize | generate
+  std::string op = "validate";  // validate | tokenize | generate | validate_adapter | apply_adapter
   Level level = Level::L2;  // the highest level the case tests
   std::string input_path;   // absolute path of the input file (may not exist: "absent" inputs)
   std::string input_sha256; // expected digest of the input, empty when absent
   bool verify_digest = false;
   std::string text;       // tokenize: the text to encode
   bool add_bos = true;    // tokenize
-  GenerateParams generate;
+  GenerateParams generate;      // generate; apply_adapter when prompt or max_tokens is set
+  std::string parent_path;      // validate_adapter / apply_adapter: the parent model (input_path is the adapter)
+  std::vector<std::string> stack_paths;  // apply_adapter: adapters applied after the first, in order
+  bool generate_after_apply = false;
   Expectation expect;
   std::vector<std::string> tags;
   std::vector<std::string> rules;  // spec rules the case exercises (traceability)
@@ -91,6 +106,7 @@ struct Answer {
   std::optional<std::string> text;
   std::string stop_reason;
   std::vector<std::vector<float>> logits;
+  std::optional<Lineage> lineage;      // apply_adapter
   std::string message;                 // skipped/errored reason or error message
 };
 

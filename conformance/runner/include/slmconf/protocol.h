@@ -19,12 +19,15 @@ struct Hello {
 
 struct Request {
   std::uint64_t seq = 0;
-  std::string op;  // "validate", "tokenize", "generate" or "bye"
+  std::string op;  // "validate", "tokenize", "generate", "validate_adapter", "apply_adapter" or "bye"
   std::string path;
   bool verify_digest = false;  // validate
   std::string text;            // tokenize
   bool add_bos = true;         // tokenize
-  GenerateParams generate;     // generate
+  GenerateParams generate;     // generate, and apply_adapter when `generate_after_apply`
+  std::string parent;          // validate_adapter, apply_adapter: the parent model
+  std::vector<std::string> stack;  // apply_adapter: further adapters, in order
+  bool generate_after_apply = false;
 };
 
 // The request a case makes (without its seq).

@@ -1,0 +1,254 @@
+// `slm gen cases`, adapters/: one negative per adapter rule (op validate_adapter), valid adapters of
+// each kind applied to their parent with the descendant's identity, tensor digests and lineage (op
+// apply_adapter, L3), a two-step stack, and a fix adapter whose descendant's continuation changes (L4).
+#include <optional>
+
+#include "case_files.h"
+#include "slm/adapter.h"
+#include "slm/atomic_file.h"
+#include "slm/errors.h"
+#include "slm/sha256.h"
+#include "slm/validate.h"
+#include "slm/writer.h"
+#include "slmconf/identity_json.h"
+#include "slmconf/program_json.h"
+#include "slmconf/protocol.h"
+#include "slmconf/reference_runtime.h"
+#include "slmgen/adapter_gen.h"
+#include "slmgen/fix_adapter.h"
+#include "slmgen/program.h"
+
+namespace slmconf {
+
+namespace fs = std::filesystem;
+using json = nlohmann::ordered_json;
+using Bytes = std::vector<std::uint8_t>;
+
+namespace {
+
+json file_input(const std::string& relative, const Bytes& bytes) {
+  return {{"file", relative}, {"sha256", slm::to_hex(slm::sha256(bytes))}};
+}
+
+std::string write_bytes(const fs::path& path, const Bytes& bytes) {
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  if (auto s = slm::write_file_atomically(path.string(), bytes); !s.ok()) return s.message;
+  return "";
+}
+
+json lineage_json(const Lineage& l) {
+  json steps = json::array();
+  for (const auto& s : l.steps) {
+    steps.push_back({{"kind", s.kind}, {"adapter_digest", s.adapter_digest}, {"descendant_digest", s.descendant_digest}});
+  }
+  return {{"parent_digest", l.parent_digest}, {"steps", steps}};
+}
+
+json tensors_json(const std::vector<TensorDigest>& tensors) {
+  json out = json::array();
+  for (const auto& t : tensors) out.push_back({{"name", t.name}, {"dtype", t.dtype}, {"shape", t.shape}, {"sha256", t.sha256}});
+  return out;
+}
+
+// The shared parent of the negatives and of the apply cases: a valid validate case of its own.
+constexpr const char* kParentCase = "adapters/parent";
+
+std::string write_parent_case(const fs::path& root, const Bytes& parent) {
+  auto info = slm::validate_model(parent, {.verify_digest = true});
+  if (!info.ok()) return "adapter parent is invalid";
+  json tensors = json::array();
+  for (const auto& t : info->tensors) {
+    const auto begin = parent.begin() + static_cast<std::ptrdiff_t>(info->header.data.offset + t.offset);
+    const Bytes data(begin, begin + static_cast<std::ptrdiff_t>(t.byte_size));
+    tensors.push_back({{"name", t.name}, {"dtype", slm::dtype_name(t.dtype)}, {"shape", t.shape()},
+                       {"sha256", slm::to_hex(slm::sha256(data))}});
+  }
+  const json expected = {{"id", kParentCase},
+                         {"spec_version", kCaseSpecVersion},
+                         {"description", "the parent model every adapter case binds to (tiny, untied, q8_0 embedding, q4_0 attention)"},
+                         {"op", "validate"},
+                         {"level", "L3"},
+                         {"input", file_input("model.slm", parent)},
+                         {"options", {{"verify_digest", true}}},
+                         {"expect", {{"outcome", "accept"}, {"identity", identity_json(info->header.identity)}, {"tensors", tensors}}},
+                         {"rules", {"SLM-ID-001", "SLM-DIG-001"}},
+                         {"tags", {"valid", "adapter-parent"}}};
+  return write_case(root / kParentCase, expected, &parent);
+}
+
+// Path of the parent's model.slm relative to a case folder `id` levels deep below adapters/.
+std::string parent_relative(const std::string& id) {
+  std::string up = "../";
+  for (char c : id) if (c == '/') up += "../";
+  return up + "parent/model.slm";
+}
+
+std::string write_negative(const fs::path& root, const slmgen::AdapterNegativeCase& n, const Bytes& parent, const std::string& parent_path) {
+  const std::string id = "adapters/" + n.id;
+  const fs::path dir = root / id;
+  const std::string file = fs::path(n.file).filename().string();
+  if (auto e = write_bytes(dir / file, n.bytes); !e.empty()) return e;
+  Case c;
+  c.op = n.expected == slm::ErrorCode::E_ADP_APPLY_NONFINITE ? "apply_adapter" : "validate_adapter";
+  c.input_path = (dir / file).string();
+  c.parent_path = parent_path;
+  const Answer a = reference_answer(request_for(c));
+  const auto& row = slm::error_info(n.expected);
+  if (a.accepted || a.code != row.name) return id + ": the reference answers " + (a.accepted ? "accept" : a.code) + ", not " + std::string(row.name);
+  json expect = {{"outcome", "reject"}, {"codes", {row.name}}, {"rule", row.rule}, {"phase", slm::phase_name(row.phase)}};
+  if (a.offset) expect["offset"] = *a.offset;
+  const json expected = {{"id", id},
+                         {"spec_version", kCaseSpecVersion},
+                         {"description", n.description},
+                         {"op", c.op},
+                         {"level", a.offset ? "L3" : "L2"},
+                         {"input", file_input(file, n.bytes)},
+                         {"parent", file_input(parent_relative(id.substr(std::string("adapters/").size())), parent)},
+                         {"options", {{"verify_digest", false}}},
+                         {"expect", expect},
+                         {"rules", {row.rule}},
+                         {"tags", {"negative", "adapter", std::string("phase-") + std::string(slm::phase_name(row.phase))}}};
+  return write_case(dir, expected, nullptr);
+}
+
+struct ApplyCase {
+  std::string id, description;
+  std::vector<std::pair<std::string, Bytes>> adapters;  // file name, bytes; applied in order
+  std::vector<std::string> rules;
+  std::optional<GenerateParams> generate;  // the descendant also generates (L4)
+  std::optional<std::string> promised;     // the text the fixed program promises
+  json parent_input;                       // default: the shared parent
+  std::string parent_path;
+};
+
+std::string write_apply(const fs::path& root, const ApplyCase& a) {
+  const fs::path dir = root / a.id;
+  Case c;
+  c.op = "apply_adapter";
+  c.parent_path = a.parent_path;
+  for (std::size_t k = 0; k < a.adapters.size(); ++k) {
+    if (auto e = write_bytes(dir / a.adapters[k].first, a.adapters[k].second); !e.empty()) return e;
+    const std::string path = (dir / a.adapters[k].first).string();
+    if (k == 0) c.input_path = path;
+    else c.stack_paths.push_back(path);
+  }
+  if (a.generate) {
+    c.generate = *a.generate;
+    c.generate_after_apply = true;
+  }
+  const Answer ans = reference_answer(request_for(c));
+  if (!ans.accepted || !ans.identity || !ans.lineage) return a.id + ": the reference does not apply it: " + ans.code + " " + ans.message;
+  json expect = {{"outcome", "accept"},
+                 {"identity", {{"parameter_count", ans.identity->parameter_count}, {"tensor_count", ans.identity->tensor_count},
+                               {"flags", ans.identity->flags}, {"layout_checksum", ans.identity->layout_checksum},
+                               {"tokenizer_checksum", ans.identity->tokenizer_checksum},
+                               {"content_digest", ans.identity->content_digest}}},
+                 {"tensors", tensors_json(ans.tensors)},
+                 {"lineage", lineage_json(*ans.lineage)}};
+  json request;
+  if (a.generate) {
+    if (a.promised && ans.text != a.promised) return a.id + ": the descendant continues with \"" + ans.text.value_or("") + "\"";
+    expect["prompt_tokens"] = ans.prompt_tokens;
+    expect["tokens"] = ans.tokens;
+    if (ans.text) expect["text"] = *ans.text;
+    expect["stop_reason"] = ans.stop_reason;
+    const auto& g = *a.generate;
+    request = {{"prompt", g.prompt}, {"max_tokens", g.max_tokens}, {"temperature", g.temperature}, {"top_k", g.top_k},
+               {"top_p", g.top_p}, {"seed", g.seed}, {"logit_steps", g.logit_steps}};
+  }
+  json stack = json::array();
+  for (std::size_t k = 1; k < a.adapters.size(); ++k) stack.push_back(file_input(a.adapters[k].first, a.adapters[k].second));
+  json expected = {{"id", a.id},
+                   {"spec_version", kCaseSpecVersion},
+                   {"description", a.description},
+                   {"op", "apply_adapter"},
+                   {"level", a.generate ? "L4" : "L3"},
+                   {"input", file_input(a.adapters[0].first, a.adapters[0].second)},
+                   {"parent", a.parent_input}};
+  if (!stack.empty()) expected["stack"] = stack;
+  expected["options"] = {{"verify_digest", false}};
+  if (a.generate) expected["request"] = request;
+  expected["expect"] = expect;
+  expected["rules"] = a.rules;
+  expected["tags"] = {"valid", "adapter"};
+  return write_case(dir, expected, nullptr);
+}
+
+}  // namespace
+
+std::string write_adapter_cases(const fs::path& root) {
+  const Bytes parent = slmgen::adapter_negatives_parent();
+  if (auto e = write_parent_case(root, parent); !e.empty()) return e;
+  const std::string parent_path = (root / kParentCase / "model.slm").string();
+  for (const auto& n : slmgen::make_adapter_negatives()) {
+    if (auto e = write_negative(root, n, parent, parent_path); !e.empty()) return e;
+  }
+
+  const auto info = slm::validate_model(parent, {.verify_digest = true}).value();
+  const json shared_parent = file_input("../parent/model.slm", parent);
+  std::vector<ApplyCase> cases;
+  const std::pair<slm::AdapterKind, const char*> kinds[] = {
+      {slm::AdapterKind::DENSE, "dense"}, {slm::AdapterKind::SPARSE, "sparse"}, {slm::AdapterKind::LOW_RANK, "lowrank"}};
+  for (const auto& [kind, name] : kinds) {
+    slmgen::AdapterOptions options;
+    options.kind = kind;
+    options.seed = 21;
+    const Bytes bytes = slm::write_adapter(slmgen::generate_adapter(info, options));
+    cases.push_back({std::string("adapters/apply-") + name,
+                     std::string("a valid ") + name + " adapter: the descendant's identity, tensor digests and lineage",
+                     {{"adapter" + slmgen::adapter_extension(kind), bytes}},
+                     kind == slm::AdapterKind::LOW_RANK ? std::vector<std::string>{"RT-ADP-002", "RT-ADP-003", "RT-ADP-004", "RT-ADP-007"}
+                                                        : std::vector<std::string>{"RT-ADP-001", "RT-ADP-003", "RT-ADP-004", "RT-ADP-007"},
+                     std::nullopt, std::nullopt, shared_parent, parent_path});
+  }
+  {  // a stack: the second adapter binds to the model the first one makes
+    slmgen::AdapterOptions first, second;
+    first.kind = slm::AdapterKind::SPARSE;
+    first.seed = 31;
+    second.kind = slm::AdapterKind::LOW_RANK;
+    second.seed = 32;
+    const Bytes a1 = slm::write_adapter(slmgen::generate_adapter(info, first));
+    auto model = slm::read_model(parent).value();
+    auto step1 = slm::apply_adapters(model, std::vector<Bytes>{a1});
+    if (!step1.ok()) return "stack: " + step1.status().message;
+    const auto info1 = slm::validate_model(step1->descendant, {.verify_digest = true}).value();
+    const Bytes a2 = slm::write_adapter(slmgen::generate_adapter(info1, second));
+    cases.push_back({"adapters/apply-stack", "sparse then low-rank: adapter 2 binds to the descendant of adapter 1; lineage lists both",
+                     {{"first.asp", a1}, {"second.alr", a2}}, {"RT-ADP-005", "RT-ADP-007"}, std::nullopt, std::nullopt,
+                     shared_parent, parent_path});
+  }
+  {  // the breeding story: a programmed parent with a wrong answer and the sparse adapter that fixes it
+    slmgen::ModelProgram buggy, fixed;
+    fixed.entries = {{"Hello", ", world!"}, {"Once upon", " a time."}, {"2+2=", "4"}};
+    buggy = fixed;
+    buggy.entries[2].continuation = "5";
+    slm::ModelDescription buggy_model, fixed_model;
+    std::string error;
+    if (!slmgen::build_programmed_model(buggy, buggy_model, error) || !slmgen::build_programmed_model(fixed, fixed_model, error)) {
+      return "fix: " + error;
+    }
+    const Bytes programmed_parent = slm::write_model(buggy_model);
+    slm::Adapter fix;
+    if (!slmgen::make_fix_adapter(programmed_parent, fixed_model, slm::AdapterKind::SPARSE, fix, error)) return "fix: " + error;
+    const fs::path dir = root / "adapters" / "fix-sparse";
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (auto s = slm::write_text_atomically((dir / "program.json").string(), program_to_json_text(buggy)); !s.ok()) return s.message;
+    const fs::path cache = fs::temp_directory_path() / "slm-gen-adapter-parent.slm";
+    if (auto s = slm::write_file_atomically(cache.string(), programmed_parent); !s.ok()) return s.message;
+    GenerateParams g;
+    g.prompt = "2+2=";
+    ApplyCase c{"adapters/fix-sparse",
+                "a programmed parent answers 2+2=5; the sparse fix bound to it makes a descendant that answers 4",
+                {{"fix.asp", slm::write_adapter(fix)}}, {"RT-ADP-001", "RT-ADP-003", "RT-ADP-007"}, g, std::string("4"),
+                json{{"program", "program.json"}, {"sha256", slm::to_hex(slm::sha256(programmed_parent))}}, cache.string()};
+    cases.push_back(std::move(c));
+  }
+  for (const auto& c : cases) {
+    if (auto e = write_apply(root, c); !e.empty()) return e;
+  }
+  return "";
+}
+
+}  // namespace slmconf
