@@ -179,6 +179,65 @@ class CliTest(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("E_GEN_PROMPT_TOO_LONG", r.stderr)
 
+    def test_adapters_generate_validate_inspect_apply(self):
+        descendants = {}
+        for kind, ext in (("dense", "adp"), ("sparse", "asp"), ("lowrank", "alr")):
+            a = self.path(f"a.{ext}")
+            r = slm("gen", "adapter", "--kind", kind, "--parent", self.model, "--seed", "5", "-o", a)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(slm("adapter", "validate", "--parent", self.model, a).returncode, 0)
+            r = slm("adapter", "inspect", "--json", a)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(json.loads(r.stdout)["parent"]["tensor_count"], 12)
+            out, lineage = self.path(f"d-{kind}.slm"), self.path(f"l-{kind}.json")
+            r = slm("adapter", "apply", "--parent", self.model, a, "-o", out, "--lineage", lineage, "--json")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(slm("validate", "--digest", out).returncode, 0)
+            with open(lineage) as f:
+                steps = json.load(f)["steps"]
+            self.assertEqual(len(steps), 1)
+            descendants[kind] = json.loads(r.stdout)["identity"]["content_digest"]
+            self.assertEqual(steps[0]["descendant_digest"], descendants[kind])
+        # an adapter bound to one parent is refused by another, with an IDENTITY-phase code
+        other = self.path("other.slm")
+        slm("gen", "model", "--preset", "tiny", "--untied", "--seed", "9", "-o", other)
+        r = slm("adapter", "validate", "--json", "--parent", other, self.path("a.adp"))
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(json.loads(r.stdout)["phase"], "IDENTITY")
+
+    def test_adapter_apply_never_overwrites_an_input_nor_leaves_partial_output(self):
+        a = self.path("keep.asp")
+        self.assertEqual(slm("gen", "adapter", "--kind", "sparse", "--parent", self.model, "-o", a).returncode, 0)
+        with open(a, "rb") as f:
+            adapter_bytes = f.read()
+        for target in (self.model, a):
+            r = slm("adapter", "apply", "--parent", self.model, a, "-o", target)
+            self.assertEqual(r.returncode, 2)
+        with open(self.model, "rb") as f:
+            self.assertEqual(f.read(), self.bytes)
+        with open(a, "rb") as f:
+            self.assertEqual(f.read(), adapter_bytes)
+        # a corrupted adapter: rejected, and the output path is never created
+        bad = self.path("bad.asp")
+        with open(bad, "wb") as f:
+            f.write(adapter_bytes[:-1] + bytes([adapter_bytes[-1] ^ 1]))
+        out = self.path("never-written.slm")
+        r = slm("adapter", "apply", "--parent", self.model, a, bad, "-o", out)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("E_ADP_", r.stdout)
+        self.assertFalse(os.path.exists(out))
+        self.assertEqual([n for n in os.listdir(self.tmp.name) if n.startswith("never-written")], [])
+
+    def test_fix_adapter_changes_the_continuation(self):
+        programs = os.path.join(SOURCE, "conformance", "programs")
+        parent, fix, child = self.path("buggy.slm"), self.path("fix.asp"), self.path("fixed.slm")
+        self.assertEqual(slm("gen", "model", "--program", os.path.join(programs, "hello-buggy.json"), "-o", parent).returncode, 0)
+        r = slm("gen", "adapter", "--kind", "sparse", "--parent", parent, "--fix", os.path.join(programs, "hello.json"), "-o", fix)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(slm("adapter", "apply", "--parent", parent, fix, "-o", child).returncode, 0)
+        self.assertEqual(slm("generate", parent, "--prompt", "2+2=").stdout.strip(), "2+2=5")
+        self.assertEqual(slm("generate", child, "--prompt", "2+2=").stdout.strip(), "2+2=4")
+
     def test_negatives_through_the_cli(self):
         d = self.path("negatives")
         self.assertEqual(slm("gen", "negatives", "-o", d).returncode, 0)
