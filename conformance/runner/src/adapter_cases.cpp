@@ -1,7 +1,9 @@
 // `slm gen cases`, adapters/: one negative per adapter rule (op validate_adapter), valid adapters of
 // each kind applied to their parent with the descendant's identity, tensor digests and lineage (op
 // apply_adapter, L3), a two-step stack, and a fix adapter whose descendant's continuation changes (L4).
+#include <algorithm>
 #include <optional>
+#include <tuple>
 
 #include "case_files.h"
 #include "slm/adapter.h"
@@ -151,8 +153,19 @@ std::string write_apply(const fs::path& root, const ApplyCase& a) {
     if (a.promised && ans.text != a.promised) return a.id + ": the descendant continues with \"" + ans.text.value_or("") + "\"";
     expect["prompt_tokens"] = ans.prompt_tokens;
     expect["tokens"] = ans.tokens;
-    if (ans.text) expect["text"] = *ans.text;
+    if (ans.text && is_utf8(*ans.text)) expect["text"] = *ans.text;
     expect["stop_reason"] = ans.stop_reason;
+    json steps = json::array();
+    for (std::size_t step = 0; step < ans.logits.size(); ++step) {
+      const auto& l = ans.logits[step];
+      std::vector<std::uint32_t> order(l.size());
+      for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::stable_sort(order.begin(), order.end(), [&](auto x, auto y) { return l[x] > l[y]; });
+      json top = json::array();
+      for (std::size_t k = 0; k < 8 && k < order.size(); ++k) top.push_back({order[k], l[order[k]]});
+      steps.push_back({{"step", step}, {"top", top}});
+    }
+    if (!steps.empty()) expect["logits"] = {{"abs_tolerance", 1e-3}, {"rel_tolerance", 1e-4}, {"steps", steps}};
     const auto& g = *a.generate;
     request = {{"prompt", g.prompt}, {"max_tokens", g.max_tokens}, {"temperature", g.temperature}, {"top_k", g.top_k},
                {"top_p", g.top_p}, {"seed", g.seed}, {"logit_steps", g.logit_steps}};
@@ -195,12 +208,16 @@ std::string write_adapter_cases(const fs::path& root) {
     options.kind = kind;
     options.seed = 21;
     const Bytes bytes = slm::write_adapter(slmgen::generate_adapter(info, options));
+    GenerateParams g;  // the descendant generates too: its weights, not only its bytes, are checked
+    g.prompt = "adapter";
+    g.max_tokens = 8;
+    g.logit_steps = 1;
     cases.push_back({std::string("adapters/apply-") + name,
-                     std::string("a valid ") + name + " adapter: the descendant's identity, tensor digests and lineage",
+                     std::string("a valid ") + name + " adapter: the descendant's identity, tensor digests, lineage and greedy tokens",
                      {{"adapter" + slmgen::adapter_extension(kind), bytes}},
                      kind == slm::AdapterKind::LOW_RANK ? std::vector<std::string>{"RT-ADP-002", "RT-ADP-003", "RT-ADP-004", "RT-ADP-007"}
                                                         : std::vector<std::string>{"RT-ADP-001", "RT-ADP-003", "RT-ADP-004", "RT-ADP-007"},
-                     std::nullopt, std::nullopt, shared_parent, parent_path});
+                     g, std::nullopt, shared_parent, parent_path});
   }
   {  // a stack: the second adapter binds to the model the first one makes
     slmgen::AdapterOptions first, second;
@@ -229,26 +246,32 @@ std::string write_adapter_cases(const fs::path& root) {
       return "fix: " + error;
     }
     const Bytes programmed_parent = slm::write_model(buggy_model);
-    slm::Adapter fix;
-    if (!slmgen::make_fix_adapter(programmed_parent, fixed_model, slm::AdapterKind::SPARSE, fix, error)) return "fix: " + error;
-    const fs::path dir = root / "adapters" / "fix-sparse";
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (auto s = slm::write_text_atomically((dir / "program.json").string(), program_to_json_text(buggy)); !s.ok()) return s.message;
     const fs::path cache = fs::temp_directory_path() / "slm-gen-adapter-parent.slm";
     if (auto s = slm::write_file_atomically(cache.string(), programmed_parent); !s.ok()) return s.message;
-    GenerateParams g;
-    g.prompt = "2+2=";
-    ApplyCase c{"adapters/fix-sparse",
-                "a programmed parent answers 2+2=5; the sparse fix bound to it makes a descendant that answers 4",
-                {{"fix.asp", slm::write_adapter(fix)}}, {"RT-ADP-001", "RT-ADP-003", "RT-ADP-007"}, g, std::string("4"),
-                json{{"program", "program.json"}, {"sha256", slm::to_hex(slm::sha256(programmed_parent))}}, cache.string()};
-    cases.push_back(std::move(c));
+    for (const auto& [kind, name, file] : {std::tuple{slm::AdapterKind::SPARSE, "sparse", "fix.asp"},
+                                           std::tuple{slm::AdapterKind::LOW_RANK, "lowrank", "fix.alr"}}) {
+      slm::Adapter fix;
+      if (!slmgen::make_fix_adapter(programmed_parent, fixed_model, kind, fix, error)) return "fix: " + error;
+      const fs::path dir = root / "adapters" / (std::string("fix-") + name);
+      std::error_code ec;
+      fs::create_directories(dir, ec);
+      if (auto s = slm::write_text_atomically((dir / "program.json").string(), program_to_json_text(buggy)); !s.ok()) return s.message;
+      GenerateParams g;
+      g.prompt = "2+2=";
+      g.logit_steps = 1;
+      ApplyCase c{std::string("adapters/fix-") + name,
+                  std::string("a programmed parent answers 2+2=5; the ") + name + " fix bound to it makes a descendant that answers 4",
+                  {{file, slm::write_adapter(fix)}},
+                  kind == slm::AdapterKind::SPARSE ? std::vector<std::string>{"RT-ADP-001", "RT-ADP-007"}
+                                                   : std::vector<std::string>{"RT-ADP-002", "RT-ADP-007"},
+                  g, std::string("4"), json{{"program", "program.json"}, {"sha256", slm::to_hex(slm::sha256(programmed_parent))}},
+                  cache.string()};
+      cases.push_back(std::move(c));
+    }
   }
   for (const auto& c : cases) {
     if (auto e = write_apply(root, c); !e.empty()) return e;
   }
   return "";
 }
-
 }  // namespace slmconf

@@ -14,6 +14,9 @@ inline constexpr const char* kCaseSpecVersion = "1";
 std::string write_case(const std::filesystem::path& dir, const nlohmann::ordered_json& expected,
                        const std::vector<std::uint8_t>* input);
 
+// Whether `s` is well-formed UTF-8 (only such texts can be recorded in JSON).
+bool is_utf8(const std::string& s);
+
 // The L4 goldens: tokenize/ and generate/ (golden_cases.cpp).
 std::string write_golden_cases(const std::filesystem::path& root);
 
