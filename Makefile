@@ -36,6 +36,7 @@ wasm-check: build
 	for d in f32 q8_0 q4_0; do $(SLM) gen model --preset tiny --layers 2 --heads 4 --kv-heads 2 --seed 11 --dtype $$d -o $(WASM_BUILD)/forward-$$d.slm >/dev/null; done
 	node wasm/check-forward.mjs $(WASM_BUILD)/bin/slm_wasm.wasm reference/tests/data/forward-fingerprints.txt \
 	  $(WASM_BUILD)/forward-f32.slm $(WASM_BUILD)/forward-q8_0.slm $(WASM_BUILD)/forward-q4_0.slm
+	node wasm/check-adapters.mjs $(WASM_BUILD)/bin/slm_wasm.wasm conformance/cases
 
 # clang build with ASan + UBSan: libFuzzer targets, and the unit tests run under the sanitizers.
 fuzz-build: deps

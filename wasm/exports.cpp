@@ -1,13 +1,16 @@
 // Raw wasm32 exports of the reference library (no JS glue). The ABI is still minimal: allocate,
-// validate a buffer, read back the result. spec/wasm-abi.md will grow with the runtime issue.
+// validate a buffer, read back the result; a forward-pass fingerprint; applying adapters.
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <span>
 #include <vector>
 
+#include "slm/adapter.h"
 #include "slm/model_file.h"
 #include "slm/transformer.h"
 #include "slm/validate.h"
+#include "slm/writer.h"
 #include "slm/xxh64.h"
 
 namespace {
@@ -49,3 +52,27 @@ SLM_EXPORT std::uint64_t slm_forward_fingerprint(const std::uint8_t* data, std::
   return h.digest();
 }
 
+
+// Applies `count` adapters (pointers and sizes in two u32 arrays) to a parent, all or nothing
+// (spec/adapters.md): returns the error code (0 = applied) and, on success, writes the
+// descendant's 32-byte content digest to digest_out, so wasm and native descendants can be compared.
+SLM_EXPORT std::uint32_t slm_apply_adapters(const std::uint8_t* parent, std::uint32_t parent_size,
+                                            const std::uint32_t* adapter_ptrs, const std::uint32_t* adapter_sizes,
+                                            std::uint32_t count, std::uint8_t* digest_out) {
+  const std::span<const std::uint8_t> parent_bytes(parent, parent_size);
+  auto validated = slm::validate_model(parent_bytes, {.verify_digest = true});
+  g_last = validated.status();
+  if (!validated.ok()) return static_cast<std::uint32_t>(g_last.code);
+  auto model = slm::read_model(parent_bytes);
+  g_last = model.status();
+  if (!model.ok()) return static_cast<std::uint32_t>(g_last.code);
+  std::vector<std::span<const std::uint8_t>> stack;
+  for (std::uint32_t k = 0; k < count; ++k) {
+    stack.emplace_back(reinterpret_cast<const std::uint8_t*>(static_cast<std::uintptr_t>(adapter_ptrs[k])), adapter_sizes[k]);
+  }
+  auto applied = slm::apply_adapters(model.value(), stack);
+  g_last = applied.status();
+  if (!applied.ok()) return static_cast<std::uint32_t>(g_last.code);
+  std::copy(applied->identity.content_digest.begin(), applied->identity.content_digest.end(), digest_out);
+  return 0;
+}

@@ -35,6 +35,31 @@ export async function loadSlm(wasmBytes) {
       x.slm_free(ptr);
       return BigInt.asUintN(64, h);
     },
+    // Applies adapters (Uint8Arrays, in order) to a parent; returns { ok, code, offset, digest } where
+    // digest is the descendant's content digest as lowercase hex.
+    applyAdapters(parentBytes, adapters) {
+      const copy = (bytes) => {
+        const ptr = x.slm_alloc(bytes.length);
+        new Uint8Array(memory().buffer, ptr, bytes.length).set(bytes);
+        return ptr;
+      };
+      const parentPtr = copy(parentBytes);
+      const ptrs = adapters.map(copy);
+      const table = x.slm_alloc(8 * adapters.length + 32);
+      const view = new DataView(memory().buffer);
+      adapters.forEach((a, i) => {
+        view.setUint32(table + 4 * i, ptrs[i], true);
+        view.setUint32(table + 4 * adapters.length + 4 * i, a.length, true);
+      });
+      const out = table + 8 * adapters.length;
+      const code = x.slm_apply_adapters(parentPtr, parentBytes.length, table, table + 4 * adapters.length,
+                                        adapters.length, out);
+      const digest = Array.from(new Uint8Array(memory().buffer, out, 32), (b) => b.toString(16).padStart(2, '0')).join('');
+      [parentPtr, ...ptrs, table].forEach((p) => x.slm_free(p));
+      const offset = x.slm_last_offset();
+      return { ok: code === 0, code: code === 0 ? null : cString(x.slm_last_code_name()),
+               offset: offset < 0 ? null : offset, digest: code === 0 ? digest : null };
+    },
     // Validates a Uint8Array; returns { ok, code, rule, offset } like `slm validate --json`.
     validate(fileBytes, { verifyDigest = false } = {}) {
       // wasm32 addresses at most 4 GiB: refuse what does not fit instead of truncating (SLM-LIM-007).
