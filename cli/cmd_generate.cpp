@@ -3,7 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "slm/adapter.h"
 #include "slm/generate.h"
+#include "slm/writer.h"
 #include "slm/tokenizer.h"
 
 namespace slmcli {
@@ -16,10 +18,30 @@ int report_error(const char* command, const slm::Status& status) {
   return status.code == slm::ErrorCode::E_IO_READ ? kExitUsage : kExitRejected;
 }
 
+// The model to run: the file itself, or the descendant its adapters make, applied in memory in
+// order (all or nothing, spec/adapters.md) the way `slm adapter apply` would write it.
+slm::Result<std::shared_ptr<slm::LoadedModel>> load_with_adapters(const GenerateArgs& args) {
+  if (args.adapters.empty()) return slm::load_model_file(args.model);
+  auto bytes = slm::read_file_bytes(args.model);
+  if (!bytes.ok()) return bytes.status();
+  if (auto info = slm::validate_model(bytes.value(), {.verify_digest = true}); !info.ok()) return info.status();
+  auto description = slm::read_model(bytes.value());
+  if (!description.ok()) return description.status();
+  std::vector<std::vector<std::uint8_t>> adapters;
+  for (const auto& path : args.adapters) {
+    auto adapter = slm::read_file_bytes(path);
+    if (!adapter.ok()) return adapter.status();
+    adapters.push_back(std::move(adapter.value()));
+  }
+  auto applied = slm::apply_adapters(description.value(), adapters);
+  if (!applied.ok()) return applied.status();
+  return slm::load_model(std::move(applied.value().descendant));
+}
+
 }  // namespace
 
 int run_generate(const GenerateArgs& args) {
-  auto model = slm::load_model_file(args.model);
+  auto model = load_with_adapters(args);
   if (!model.ok()) return report_error("generate", model.status());
   slm::GenerateRequest request;
   request.prompt = args.prompt;
@@ -28,6 +50,7 @@ int run_generate(const GenerateArgs& args) {
   request.context = args.context;
   auto result = slm::generate(model.value(), request);
   if (!result.ok()) return report_error("generate", result.status());
+  result.value().diagnostics.adapter_count = static_cast<std::uint32_t>(args.adapters.size());
   const auto& r = result.value();
   if (!args.json) {
     std::cout << args.prompt << r.text << '\n';

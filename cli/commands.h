@@ -39,6 +39,7 @@ int run_gen_negatives(const GenNegativesArgs& args);
 
 struct GenerateArgs {
   std::string model, prompt;
+  std::vector<std::string> adapters;  // applied in memory, in order, before generating
   std::uint32_t max_tokens = 64, top_k = 0, context = 0;
   float temperature = 0.0f, top_p = 1.0f;
   std::uint64_t seed = 0;

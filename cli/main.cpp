@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
   g->add_option("--seed", generate.seed, "xorshift64* seed (0 = the default seed)")->capture_default_str();
   g->add_option("--context", generate.context, "KV cache positions (0 = max_seq_len)")->capture_default_str();
   g->add_flag("--json", generate.json, "tokens, margins and diagnostics as JSON");
+  g->add_option("--adapter", generate.adapters, "adapter to apply in memory first (repeatable, in order)");
 
   slmcli::TokenizeArgs tokenize;
   auto* tk = app.add_subcommand("tokenize", "Encode text with a model's tokenizer");

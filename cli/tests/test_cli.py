@@ -237,6 +237,12 @@ class CliTest(unittest.TestCase):
         self.assertEqual(slm("adapter", "apply", "--parent", parent, fix, "-o", child).returncode, 0)
         self.assertEqual(slm("generate", parent, "--prompt", "2+2=").stdout.strip(), "2+2=5")
         self.assertEqual(slm("generate", child, "--prompt", "2+2=").stdout.strip(), "2+2=4")
+        # the same descendant in memory: slm generate --adapter
+        r = slm("generate", parent, "--adapter", fix, "--prompt", "2+2=", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = json.loads(r.stdout)
+        check_schema(out, "generate-result.schema.json")
+        self.assertEqual((out["text"], out["diagnostics"]["adapter_count"]), ("4", 1))
 
     def test_negatives_through_the_cli(self):
         d = self.path("negatives")
