@@ -7,6 +7,7 @@
 #include "slm/fp16.h"
 #include "slm/math.h"
 #include "slm/quant.h"
+#include "kernels_avx2.h"
 
 namespace slm {
 
@@ -52,10 +53,14 @@ void accumulate(Lanes& acc, const float* a, const float* b, std::size_t n) {
 
 }  // namespace
 
-float dot(const float* a, const float* b, std::size_t n) {
+float portable::dot(const float* a, const float* b, std::size_t n) {
   Lanes acc;
   accumulate(acc, a, b, n);
   return acc.combine();
+}
+
+float dot(const float* a, const float* b, std::size_t n) {
+  return avx2::available() ? avx2::dot(a, b, n) : portable::dot(a, b, n);
 }
 
 float sum(const float* a, std::size_t n) {
@@ -86,6 +91,13 @@ void matvec(const TensorView& w, const float* x, float* out) {
     for (std::uint64_t r = 0; r < rows; ++r) out[r] = dot(m + r * cols, x, cols);
     return;
   }
+  if (avx2::available()) return avx2::matvec_quantized(w, x, out);
+  portable::matvec_quantized(w, x, out);
+}
+
+void portable::matvec_quantized(const TensorView& w, const float* x, float* out) {
+  const std::uint64_t rows = w.entry->dims[0];
+  const std::size_t cols = static_cast<std::size_t>(w.entry->dims[w.entry->rank - 1]);
   // Quantized: one block of 32 values at a time, dequantized exactly as spec/format.md 6.3 says
   // (q * d, (nibble - 8) * d, each an f32 product) and then accumulated in dot()'s lane order.
   const bool q8 = w.entry->dtype == DType::Q8_0;

@@ -7,7 +7,9 @@
 #include <cstring>
 #include <limits>
 
+#include "../src/kernels_avx2.h"
 #include "slm/kernels.h"
+#include "slm/quant.h"
 #include "slm/math.h"
 #include "slm/sampler.h"
 
@@ -74,6 +76,42 @@ RC_GTEST_PROP(Kernels, DotFollowsTheSpecifiedOrderBitForBit, ()) {
   for (auto& v : b) v = static_cast<float>(*rc::gen::inRange(-1000000, 1000000)) * 2.11e-5f;
   const float ours = slm::dot(a.data(), b.data(), n), spec = dot_as_specified(a, b);
   RC_ASSERT(std::memcmp(&ours, &spec, 4) == 0);
+}
+
+// Both code paths (portable loops, what wasm32 runs; AVX2 where the CPU has it) against the spec.
+RC_GTEST_PROP(Kernels, PortableAndAvx2DotAreBitIdentical, ()) {
+  const auto n = *rc::gen::inRange<std::size_t>(0, 300);
+  std::vector<float> a(n), b(n);
+  for (auto& v : a) v = static_cast<float>(*rc::gen::inRange(-1000000, 1000000)) * 1.37e-4f;
+  for (auto& v : b) v = static_cast<float>(*rc::gen::inRange(-1000000, 1000000)) * 2.11e-5f;
+  const float spec = dot_as_specified(a, b), portable = slm::portable::dot(a.data(), b.data(), n);
+  RC_ASSERT(std::memcmp(&portable, &spec, 4) == 0);
+  if (slm::avx2::available()) {
+    const float avx2 = slm::avx2::dot(a.data(), b.data(), n);
+    RC_ASSERT(std::memcmp(&avx2, &spec, 4) == 0);
+  }
+}
+
+RC_GTEST_PROP(Kernels, PortableAndAvx2QuantizedMatvecAreBitIdentical, ()) {
+  if (!slm::avx2::available()) return;  // nothing to compare on this CPU
+  const auto rows = *rc::gen::inRange<std::uint64_t>(1, 9);
+  const auto cols = 32 * *rc::gen::inRange<std::uint64_t>(1, 6);
+  for (slm::DType dtype : {slm::DType::Q8_0, slm::DType::Q4_0}) {
+    std::vector<float> values(static_cast<std::size_t>(rows * cols)), x(static_cast<std::size_t>(cols));
+    for (auto& v : values) v = static_cast<float>(*rc::gen::inRange(-100000, 100000)) * 3.1e-5f;
+    for (auto& v : x) v = static_cast<float>(*rc::gen::inRange(-100000, 100000)) * 7.3e-5f;
+    const auto bytes = slm::encode_tensor(dtype, values);
+    slm::TensorEntry entry;
+    entry.dtype = dtype;
+    entry.rank = 2;
+    entry.dims[0] = rows;
+    entry.dims[1] = cols;
+    const slm::TensorView view{&entry, bytes};
+    std::vector<float> portable(static_cast<std::size_t>(rows)), avx2(static_cast<std::size_t>(rows));
+    slm::portable::matvec_quantized(view, x.data(), portable.data());
+    slm::avx2::matvec_quantized(view, x.data(), avx2.data());
+    RC_ASSERT(std::memcmp(portable.data(), avx2.data(), portable.size() * 4) == 0);
+  }
 }
 
 TEST(Kernels, DotOrderIsNotLeftToRight) {

@@ -1,0 +1,111 @@
+#include "kernels_avx2.h"
+
+#include "slm/bytes.h"
+#include "slm/fp16.h"
+#include "slm/quant.h"
+
+#if defined(__x86_64__) && !defined(__EMSCRIPTEN__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define SLM_HAVE_AVX2_PATH 1
+#endif
+
+namespace slm::avx2 {
+
+#ifdef SLM_HAVE_AVX2_PATH
+
+namespace {
+
+// ((acc0 + acc4) + (acc2 + acc6)) + ((acc1 + acc5) + (acc3 + acc7)), as in kernels.cpp
+__attribute__((target("avx2"))) float combine(__m256 acc, const float* tail_a, const float* tail_b, std::size_t tail) {
+  alignas(32) float lane[8];
+  _mm256_store_ps(lane, acc);
+  for (std::size_t i = 0; i < tail; ++i) lane[i] = lane[i] + (tail_b ? tail_a[i] * tail_b[i] : tail_a[i]);
+  return ((lane[0] + lane[4]) + (lane[2] + lane[6])) + ((lane[1] + lane[5]) + (lane[3] + lane[7]));
+}
+
+// lane j += (float) q[j] * d * x[j] for 8 signed bytes: the dequantized value q * d is exact in f32
+__attribute__((target("avx2"))) inline __m256 add_q8(__m256 acc, const std::uint8_t* q, __m256 d, const float* x) {
+  const __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(q)))), d);
+  return _mm256_add_ps(acc, _mm256_mul_ps(v, _mm256_loadu_ps(x)));
+}
+
+__attribute__((target("avx2"))) inline __m256 add_nibbles(__m256 acc, __m256i nibbles, __m256 d, const float* x) {
+  const __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(nibbles, _mm256_set1_epi32(8))), d);
+  return _mm256_add_ps(acc, _mm256_mul_ps(v, _mm256_loadu_ps(x)));
+}
+
+}  // namespace
+
+bool available() {
+  static const bool has = __builtin_cpu_supports("avx2");
+  return has;
+}
+
+__attribute__((target("avx2"))) float dot(const float* a, const float* b, std::size_t n) {
+  __m256 acc = _mm256_setzero_ps();
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i)));
+  return combine(acc, a + i, b + i, n - i);
+}
+
+// One block of 32 weights of one row into its accumulator, elements in increasing order per lane.
+static __attribute__((target("avx2"))) inline __m256 add_block(__m256 acc, const std::uint8_t* q, bool q8, const float* x) {
+  const __m256 d = _mm256_set1_ps(fp16_to_fp32(load_u16(q)));
+  if (q8) {
+    for (std::size_t j = 0; j < kBlockSize; j += 8) acc = add_q8(acc, q + 2 + j, d, x + j);
+    return acc;
+  }
+  // byte i holds element i (low nibble) and element i + 16 (high nibble): elements 0-7, 8-15,
+  // 16-23, 24-31 in that order, so every lane sees its elements in increasing order
+  const __m256i low_mask = _mm256_set1_epi32(0x0F);
+  const __m256i u0 = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(q + 2)));
+  const __m256i u1 = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(q + 10)));
+  acc = add_nibbles(acc, _mm256_and_si256(u0, low_mask), d, x);
+  acc = add_nibbles(acc, _mm256_and_si256(u1, low_mask), d, x + 8);
+  acc = add_nibbles(acc, _mm256_srli_epi32(u0, 4), d, x + 16);
+  return add_nibbles(acc, _mm256_srli_epi32(u1, 4), d, x + 24);
+}
+
+__attribute__((target("avx2"))) void matvec_quantized(const TensorView& w, const float* x, float* out) {
+  const std::uint64_t rows = w.entry->dims[0];
+  const std::size_t cols = static_cast<std::size_t>(w.entry->dims[w.entry->rank - 1]);
+  const bool q8 = w.entry->dtype == DType::Q8_0;
+  const std::size_t block_bytes = q8 ? kQ8_0BlockBytes : kQ4_0BlockBytes;
+  const std::size_t blocks = cols / kBlockSize, row_bytes = blocks * block_bytes;
+  const std::uint8_t* base = w.bytes.data();
+  std::uint64_t r = 0;
+  // Four rows at a time: four independent accumulators keep the adder busy (one row's additions
+  // depend on each other); each row's own order is unchanged.
+  for (; r + 4 <= rows; r += 4) {
+    const std::uint8_t* q = base + r * row_bytes;
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    for (std::size_t b = 0; b < blocks; ++b) {
+      const std::size_t off = b * block_bytes;
+      const float* xb = x + b * kBlockSize;
+      a0 = add_block(a0, q + off, q8, xb);
+      a1 = add_block(a1, q + row_bytes + off, q8, xb);
+      a2 = add_block(a2, q + 2 * row_bytes + off, q8, xb);
+      a3 = add_block(a3, q + 3 * row_bytes + off, q8, xb);
+    }
+    out[r] = combine(a0, nullptr, nullptr, 0);
+    out[r + 1] = combine(a1, nullptr, nullptr, 0);
+    out[r + 2] = combine(a2, nullptr, nullptr, 0);
+    out[r + 3] = combine(a3, nullptr, nullptr, 0);
+  }
+  for (; r < rows; ++r) {
+    const std::uint8_t* q = base + r * row_bytes;
+    __m256 acc = _mm256_setzero_ps();
+    for (std::size_t b = 0; b < blocks; ++b) acc = add_block(acc, q + b * block_bytes, q8, x + b * kBlockSize);
+    out[r] = combine(acc, nullptr, nullptr, 0);
+  }
+}
+
+#else  // other targets (wasm32, non-x86): the portable loops in kernels.cpp are used
+
+bool available() { return false; }
+float dot(const float*, const float*, std::size_t) { return 0.0f; }
+void matvec_quantized(const TensorView&, const float*, float*) {}
+
+#endif
+
+}  // namespace slm::avx2

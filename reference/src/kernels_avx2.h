@@ -1,0 +1,25 @@
+// AVX2 versions of the forward pass's hot loops, chosen at run time on x86-64 CPUs that have AVX2
+// (kernels.cpp). They compute exactly what the portable loops compute: the same eight lanes
+// (lane j holds elements j, j + 8, j + 16, ... in order), the same separately rounded multiply and
+// add (AVX2 without FMA), the same final tree. Only the speed differs; the tests that pin logits
+// bit for bit run through whichever path the machine takes.
+#pragma once
+#include <cstddef>
+
+#include "slm/model_file.h"
+
+namespace slm::avx2 {
+
+bool available();  // compiled for x86-64 and the CPU has AVX2
+float dot(const float* a, const float* b, std::size_t n);
+void matvec_quantized(const TensorView& w, const float* x, float* out);  // q8_0 and q4_0 rows
+
+}  // namespace slm::avx2
+
+// The portable loops (kernels.cpp), also what wasm32 runs; tests compare the two paths.
+namespace slm::portable {
+
+float dot(const float* a, const float* b, std::size_t n);
+void matvec_quantized(const TensorView& w, const float* x, float* out);
+
+}  // namespace slm::portable
