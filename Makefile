@@ -37,6 +37,8 @@ wasm-check: build
 	node wasm/check-forward.mjs $(WASM_BUILD)/bin/slm_wasm.wasm reference/tests/data/forward-fingerprints.txt \
 	  $(WASM_BUILD)/forward-f32.slm $(WASM_BUILD)/forward-q8_0.slm $(WASM_BUILD)/forward-q4_0.slm
 	node wasm/check-adapters.mjs $(WASM_BUILD)/bin/slm_wasm.wasm conformance/cases
+	$(SLM) conform --runtime ref --only 'generate/*' --cache $(WASM_BUILD)/inputs --report '' --no-progress >/dev/null
+	node wasm/check-goldens.mjs $(WASM_BUILD)/bin/slm_wasm.wasm conformance/cases $(WASM_BUILD)/inputs
 
 # clang build with ASan + UBSan: libFuzzer targets, and the unit tests run under the sanitizers.
 fuzz-build: deps

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "slm/adapter.h"
+#include "slm/generate.h"
 #include "slm/model_file.h"
 #include "slm/transformer.h"
 #include "slm/validate.h"
@@ -15,6 +16,9 @@
 
 namespace {
 slm::Status g_last;  // the result of the last call, read back through the accessors below
+std::vector<std::uint32_t> g_tokens;  // the last generation: prompt tokens then generated tokens
+std::vector<float> g_first_logits;    // and the logits of its first step
+std::uint32_t g_prompt_count = 0;
 }
 
 #define SLM_EXPORT extern "C" __attribute__((used, visibility("default")))
@@ -76,3 +80,34 @@ SLM_EXPORT std::uint32_t slm_apply_adapters(const std::uint8_t* parent, std::uin
   std::copy(applied->identity.content_digest.begin(), applied->identity.content_digest.end(), digest_out);
   return 0;
 }
+
+// Generates as spec/runtime.md section 5 says (BOS added, stop at EOS, context = max_seq_len).
+// Returns the number of generated tokens, or -1 with the error in the accessors. The prompt tokens
+// then the generated ones are at slm_last_tokens() (slm_last_prompt_count() of them first), the
+// first step's logits at slm_first_logits() (vocab_size floats).
+SLM_EXPORT std::int32_t slm_generate(const std::uint8_t* data, std::uint32_t size, const char* prompt,
+                                     std::uint32_t prompt_size, std::uint32_t max_tokens, float temperature,
+                                     std::uint32_t top_k, float top_p, std::uint32_t seed_low, std::uint32_t seed_high) {
+  g_tokens.clear();
+  g_first_logits.clear();
+  auto model = slm::load_model(std::vector<std::uint8_t>(data, data + size));
+  g_last = model.status();
+  if (!model.ok()) return -1;
+  slm::GenerateRequest request;
+  request.prompt.assign(prompt, prompt_size);
+  request.max_tokens = max_tokens;
+  request.sampling = {temperature, top_k, top_p, (static_cast<std::uint64_t>(seed_high) << 32) | seed_low};
+  request.record_logits = 1;
+  auto run = slm::generate(model.value(), request);
+  g_last = run.status();
+  if (!run.ok()) return -1;
+  g_tokens = run->prompt_tokens;
+  g_tokens.insert(g_tokens.end(), run->tokens.begin(), run->tokens.end());
+  g_prompt_count = static_cast<std::uint32_t>(run->prompt_tokens.size());
+  if (!run->logits.empty()) g_first_logits = run->logits.front();
+  return static_cast<std::int32_t>(run->tokens.size());
+}
+SLM_EXPORT const std::uint32_t* slm_last_tokens() { return g_tokens.data(); }
+SLM_EXPORT std::uint32_t slm_last_prompt_count() { return g_prompt_count; }
+SLM_EXPORT const float* slm_first_logits() { return g_first_logits.data(); }
+SLM_EXPORT std::uint32_t slm_first_logits_count() { return static_cast<std::uint32_t>(g_first_logits.size()); }

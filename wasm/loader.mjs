@@ -8,6 +8,11 @@ export async function loadSlm(wasmBytes) {
     wasi_snapshot_preview1: {
       proc_exit: (code) => { throw new Error(`wasm called proc_exit(${code})`); },
       fd_close: () => 0,
+      // generation times its steps (diagnostics only, never compared): a monotonic clock in ns
+      clock_time_get: (clockId, precision, timePtr) => {
+        new DataView(memory().buffer).setBigUint64(timePtr, BigInt(Math.round(performance.now() * 1e6)), true);
+        return 0;
+      },
       fd_seek: () => 0,
       fd_write: (fd, iovs, iovsLen, nwritten) => {  // count bytes so stdio calls terminate
         const view = new DataView(memory().buffer);
@@ -59,6 +64,24 @@ export async function loadSlm(wasmBytes) {
       const offset = x.slm_last_offset();
       return { ok: code === 0, code: code === 0 ? null : cString(x.slm_last_code_name()),
                offset: offset < 0 ? null : offset, digest: code === 0 ? digest : null };
+    },
+    // Generates from a model (Uint8Array); returns { ok, code, promptTokens, tokens, firstLogits }.
+    generate(fileBytes, { prompt = '', maxTokens = 64, temperature = 0, topK = 0, topP = 1, seed = 0n } = {}) {
+      const model = x.slm_alloc(fileBytes.length);
+      new Uint8Array(memory().buffer, model, fileBytes.length).set(fileBytes);
+      const text = new TextEncoder().encode(prompt);
+      const p = x.slm_alloc(text.length);
+      new Uint8Array(memory().buffer, p, text.length).set(text);
+      const s = BigInt.asUintN(64, BigInt(seed));
+      const n = x.slm_generate(model, fileBytes.length, p, text.length, maxTokens, temperature, topK, topP,
+                               Number(s & 0xFFFFFFFFn), Number(s >> 32n));
+      x.slm_free(model);
+      x.slm_free(p);
+      if (n < 0) return { ok: false, code: cString(x.slm_last_code_name()) };
+      const promptCount = x.slm_last_prompt_count();
+      const all = Array.from(new Uint32Array(memory().buffer, x.slm_last_tokens(), promptCount + n));
+      const firstLogits = Array.from(new Float32Array(memory().buffer, x.slm_first_logits(), x.slm_first_logits_count()));
+      return { ok: true, promptTokens: all.slice(0, promptCount), tokens: all.slice(promptCount), firstLogits };
     },
     // Validates a Uint8Array; returns { ok, code, rule, offset } like `slm validate --json`.
     validate(fileBytes, { verifyDigest = false } = {}) {
