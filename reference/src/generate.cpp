@@ -1,5 +1,6 @@
 #include "slm/generate.h"
 
+#include <algorithm>
 #include <chrono>
 #include <limits>
 
@@ -64,8 +65,15 @@ Result<GenerateResult> generate(std::shared_ptr<const LoadedModel> model, const 
     const std::vector<float>& logits = transformer.forward(token, pos++);
     if (out.logits.size() < request.record_logits) out.logits.push_back(logits);
     scratch = logits;
-    token = sampler.sample(scratch);
+    DrawTrace draw;
+    token = sampler.sample(scratch, &draw);
     out.steps.push_back(trace_of(logits, token));
+    if (request.sampling.temperature > 0.0f && draw.total > 0.0f) {
+      // only an end with a neighbour behind it counts: 0 and total have none
+      const float inf = std::numeric_limits<float>::infinity();
+      const float below = draw.low > 0.0f ? draw.r - draw.low : inf, above = draw.high < draw.total ? draw.high - draw.r : inf;
+      out.steps.back().sampling_slack = std::min(below, above) / draw.total;
+    }
     out.tokens.push_back(token);
     if (request.stop_at_eos && token == tokenizer.eos_id()) {
       out.stop_reason = "eos";

@@ -24,7 +24,7 @@ std::uint32_t argmax(const float* x, std::size_t n) {
   return static_cast<std::uint32_t>(best);
 }
 
-std::uint32_t Sampler::sample(std::vector<float>& logits) {
+std::uint32_t Sampler::sample(std::vector<float>& logits, DrawTrace* trace) {
   const std::size_t n = logits.size();
   if (config_.temperature <= 0.0f) return argmax(logits.data(), n);
   for (auto& l : logits) l = l / config_.temperature;
@@ -63,8 +63,12 @@ std::uint32_t Sampler::sample(std::vector<float>& logits) {
   const float r = coin * total;
   float cdf = 0.0f;
   for (std::size_t i = 0; i < kept; ++i) {
+    const float low = cdf;
     cdf = cdf + logits[order_[i]];
-    if (r < cdf) return order_[i];
+    if (r < cdf || i + 1 == kept) {
+      if (trace) *trace = {r, low, cdf, total};
+      return order_[i];
+    }
   }
   return order_[kept - 1];
 }

@@ -69,6 +69,24 @@ TEST(Generate, SameRequestSameTokens) {
   EXPECT_EQ(a->text, b->text);
 }
 
+TEST(Generate, SamplingSlackIsTheDistanceToTheNearestNeighbourInterval) {
+  slm::GenerateRequest request;
+  request.prompt = "once upon";
+  request.max_tokens = 12;
+  const auto model = model_from(tiny("", 3));
+  auto greedy = slm::generate(model, request);
+  ASSERT_TRUE(greedy.ok());
+  for (const auto& step : greedy->steps) EXPECT_TRUE(std::isinf(step.sampling_slack));
+  request.sampling = {1.0f, 0, 1.0f, 77};
+  auto sampled = slm::generate(model, request);
+  ASSERT_TRUE(sampled.ok());
+  for (const auto& step : sampled->steps) {
+    // r lies inside the chosen interval, within the kept mass (or +inf for a sole candidate)
+    EXPECT_GE(step.sampling_slack, 0.0f);
+    if (!std::isinf(step.sampling_slack)) EXPECT_LT(step.sampling_slack, 1.0f);
+  }
+}
+
 // The forward pass of spec/runtime.md section 2 with no cache: every step recomputes q, k and v for
 // all positions. Same kernels, so the logits must be bit-identical to the cached run.
 std::vector<float> logits_without_cache(const slm::LoadedModel& m, const std::vector<std::uint32_t>& tokens) {

@@ -8,6 +8,8 @@
 #include "case_files.h"
 #include "slm/atomic_file.h"
 #include "slm/errors.h"
+#include "slm/generate.h"
+#include "slm/model_file.h"
 #include "slm/sha256.h"
 #include "slm/writer.h"
 #include "slmconf/program_json.h"
@@ -259,6 +261,19 @@ std::string write_golden(const fs::path& root, const Golden& g, const fs::path& 
         if (all.tokens.size() <= s || all.tokens[s] != a.tokens[s]) break;  // sampled runs diverge from greedy
       }
       if (g.generate.temperature == 0 && std::isfinite(min_margin)) expect["min_margin"] = min_margin;
+      if (g.generate.temperature > 0) {
+        // How close each draw came to picking a neighbour, as a fraction of the kept mass.
+        auto model = slm::load_model_file(c.input_path);
+        slm::GenerateRequest request;
+        request.prompt = g.generate.prompt;
+        request.max_tokens = g.generate.max_tokens;
+        request.sampling = {g.generate.temperature, g.generate.top_k, g.generate.top_p, g.generate.seed};
+        auto run = model.ok() ? slm::generate(model.value(), request) : slm::Result<slm::GenerateResult>(model.status());
+        if (!run.ok() || run->tokens != a.tokens) return g.id + ": the sampled run does not repeat";
+        float slack = INFINITY;
+        for (const auto& step : run->steps) slack = std::min(slack, step.sampling_slack);
+        if (std::isfinite(slack)) expect["min_sampling_slack"] = slack;
+      }
       expect["logits"] = {{"abs_tolerance", kLogitAbsTolerance}, {"rel_tolerance", kLogitRelTolerance}, {"steps", steps}};
     }
   }

@@ -2,6 +2,7 @@
 // transformer, then sample up to max_tokens, recording each step's logit margin and diagnostics.
 #pragma once
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +26,10 @@ struct GenerateRequest {
 struct StepTrace {
   std::uint32_t token = 0;
   float logit = 0, runner_up = 0;
+  // Sampled steps: min(r - low, high - r) / total for the draw (DrawTrace), counting only ends
+  // with a neighbour (low > 0, high < total): the fraction of the probability mass by which the
+  // draw missed choosing a neighbour; +inf for greedy steps and for a sole candidate.
+  float sampling_slack = std::numeric_limits<float>::infinity();
 };
 
 struct Diagnostics {

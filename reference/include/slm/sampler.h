@@ -29,12 +29,19 @@ private:
 // Index of the largest value; the lowest index wins ties.
 std::uint32_t argmax(const float* x, std::size_t n);
 
+// Where a sampled draw fell: the chosen token's interval [low, high) of the running sum, and
+// r = coin * total. How far r is from either end says how robust the choice is to small changes of
+// the logits (a golden's "sampling slack").
+struct DrawTrace {
+  float r = 0, low = 0, high = 0, total = 0;
+};
+
 class Sampler {
 public:
   explicit Sampler(const SamplingConfig& config) : config_(config), rng_(config.seed) {}
   // Consumes exactly one draw from the generator when temperature > 0, none when greedy.
-  // `logits` is scratch: it is overwritten.
-  std::uint32_t sample(std::vector<float>& logits);
+  // `logits` is scratch: it is overwritten. `trace`, if given, receives the draw (sampled only).
+  std::uint32_t sample(std::vector<float>& logits, DrawTrace* trace = nullptr);
 
 private:
   SamplingConfig config_;
