@@ -83,7 +83,9 @@ TEST(Generate, SamplingSlackIsTheDistanceToTheNearestNeighbourInterval) {
   for (const auto& step : sampled->steps) {
     // r lies inside the chosen interval, within the kept mass (or +inf for a sole candidate)
     EXPECT_GE(step.sampling_slack, 0.0f);
-    if (!std::isinf(step.sampling_slack)) EXPECT_LT(step.sampling_slack, 1.0f);
+    if (!std::isinf(step.sampling_slack)) {
+      EXPECT_LT(step.sampling_slack, 1.0f);
+    }
   }
 }
 
