@@ -141,3 +141,44 @@ TEST(AdapterVectors, LowRank) {
 }
 
 }  // namespace
+
+namespace {
+
+// spec/adapters.md 13.4: single edits of the 13.1 file, without re-sealing.
+TEST(AdapterVectors, OneFaultEditsOfTheDenseVector) {
+  const auto info = slmtest::full_info(slm::write_model(tiny()));
+  const Bytes base = slm::write_adapter(vector_adapter(AdapterKind::DENSE));
+  ASSERT_EQ(base.size(), 448u);
+  struct Edit {
+    Bytes bytes;
+    slm::ErrorCode code;
+    std::uint64_t offset;
+  };
+  std::vector<Edit> edits;
+  Bytes b = base;
+  b[0] = 'X';
+  edits.push_back({b, slm::ErrorCode::E_ADP_MAGIC, 0});
+  b = base;
+  b.pop_back();
+  edits.push_back({b, slm::ErrorCode::E_ADP_FILE_TRUNCATED, 447});
+  b = base;
+  b[12] = 0x01;
+  edits.push_back({b, slm::ErrorCode::E_ADP_FLAGS, 12});
+  b = base;
+  b[260] = 5;
+  edits.push_back({b, slm::ErrorCode::E_ADP_ENTRY_NDIMS, 260});
+  b = base;
+  b[400] ^= 0x01;
+  edits.push_back({b, slm::ErrorCode::E_ADP_CHECKSUM, 24});
+  b = base;
+  b[40] ^= 0x01;
+  edits.push_back({b, slm::ErrorCode::E_ADP_CHECKSUM, 24});
+  for (std::size_t i = 0; i < edits.size(); ++i) {
+    const auto r = slm::validate_adapter(edits[i].bytes, info);
+    ASSERT_FALSE(r.ok()) << i;
+    EXPECT_EQ(r.status().code, edits[i].code) << i;
+    EXPECT_EQ(r.status().offset, edits[i].offset) << i;
+  }
+}
+
+}  // namespace
