@@ -37,16 +37,6 @@ int report_error(const std::string& what, const slm::Status& status, bool json) 
   return status.code == slm::ErrorCode::E_IO_READ ? kExitUsage : kExitRejected;
 }
 
-// The parent, fully validated: an adapter binds to its content digest.
-slm::Result<std::vector<std::uint8_t>> read_parent(const std::string& path, slm::ModelInfo& info) {
-  auto bytes = slm::read_file_bytes(path);
-  if (!bytes.ok()) return bytes.status();
-  auto validated = slm::validate_model(bytes.value(), {.verify_digest = true});
-  if (!validated.ok()) return validated.status();
-  info = std::move(validated.value());
-  return bytes;
-}
-
 ordered lineage_json(const slm::Lineage& l) {
   ordered steps = ordered::array();
   for (const auto& s : l.steps) {
@@ -98,7 +88,7 @@ int run_adapter_inspect(const AdapterArgs& args) {
 
 int run_adapter_validate(const AdapterArgs& args) {
   slm::ModelInfo parent;
-  auto parent_bytes = read_parent(args.parent, parent);
+  auto parent_bytes = slm::read_fully_validated(args.parent, parent);
   if (!parent_bytes.ok()) return report_error(args.parent, parent_bytes.status(), args.json);
   int exit_status = kExitOk;
   for (const auto& path : args.adapters) {
@@ -124,7 +114,7 @@ int run_adapter_apply(const AdapterArgs& args) {
     }
   }
   slm::ModelInfo info;
-  auto parent_bytes = read_parent(args.parent, info);
+  auto parent_bytes = slm::read_fully_validated(args.parent, info);
   if (!parent_bytes.ok()) return report_error(args.parent, parent_bytes.status(), args.json);
   auto model = slm::read_model(parent_bytes.value());
   if (!model.ok()) return report_error(args.parent, model.status(), args.json);
@@ -169,7 +159,7 @@ int run_gen_adapter(const GenAdapterArgs& args) {
     return kExitUsage;
   }
   slm::ModelInfo info;
-  auto parent_bytes = read_parent(args.parent, info);
+  auto parent_bytes = slm::read_fully_validated(args.parent, info);
   if (!parent_bytes.ok()) return report_error(args.parent, parent_bytes.status(), false);
   slm::Adapter adapter;
   std::string error;

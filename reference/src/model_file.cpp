@@ -63,4 +63,13 @@ Result<std::vector<std::uint8_t>> read_file_bytes(const std::string& path) {
   return bytes;
 }
 
+Result<std::vector<std::uint8_t>> read_fully_validated(const std::string& path, ModelInfo& info) {
+  auto bytes = read_file_bytes(path);
+  if (!bytes.ok()) return bytes.status();
+  auto validated = validate_model(bytes.value(), {.verify_digest = true});
+  if (!validated.ok()) return validated.status();
+  info = std::move(validated.value());
+  return bytes;
+}
+
 }  // namespace slm

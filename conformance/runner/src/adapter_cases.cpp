@@ -155,17 +155,7 @@ std::string write_apply(const fs::path& root, const ApplyCase& a) {
     expect["tokens"] = ans.tokens;
     if (ans.text && is_utf8(*ans.text)) expect["text"] = *ans.text;
     expect["stop_reason"] = ans.stop_reason;
-    json steps = json::array();
-    for (std::size_t step = 0; step < ans.logits.size(); ++step) {
-      const auto& l = ans.logits[step];
-      std::vector<std::uint32_t> order(l.size());
-      for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-      std::stable_sort(order.begin(), order.end(), [&](auto x, auto y) { return l[x] > l[y]; });
-      json top = json::array();
-      for (std::size_t k = 0; k < 8 && k < order.size(); ++k) top.push_back({order[k], l[order[k]]});
-      steps.push_back({{"step", step}, {"top", top}});
-    }
-    if (!steps.empty()) expect["logits"] = {{"abs_tolerance", 1e-3}, {"rel_tolerance", 1e-4}, {"steps", steps}};
+    if (!ans.logits.empty()) expect["logits"] = logits_expectation(ans.logits);
     const auto& g = *a.generate;
     request = {{"prompt", g.prompt}, {"max_tokens", g.max_tokens}, {"temperature", g.temperature}, {"top_k", g.top_k},
                {"top_p", g.top_p}, {"seed", g.seed}, {"logit_steps", g.logit_steps}};

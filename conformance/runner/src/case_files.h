@@ -14,6 +14,10 @@ inline constexpr const char* kCaseSpecVersion = "1";
 std::string write_case(const std::filesystem::path& dir, const nlohmann::ordered_json& expected,
                        const std::vector<std::uint8_t>* input);
 
+// expect.logits of a case: the 8 largest logits of each recorded step (ties: lower id first) and
+// the stated tolerance (spec/protocol.md 1.1).
+nlohmann::ordered_json logits_expectation(const std::vector<std::vector<float>>& logits);
+
 // Whether `s` is well-formed UTF-8 (only such texts can be recorded in JSON).
 bool is_utf8(const std::string& s);
 

@@ -239,15 +239,6 @@ std::string write_golden(const fs::path& root, const Golden& g, const fs::path& 
     if (g.op == "generate") {
       // The smallest margin by which a chosen token beat the runner-up: how robust the case is.
       float min_margin = INFINITY;
-      json steps = json::array();
-      for (std::size_t s = 0; s < a.logits.size(); ++s) {
-        std::vector<std::uint32_t> order(a.logits[s].size());
-        for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-        std::stable_sort(order.begin(), order.end(), [&](auto x, auto y) { return a.logits[s][x] > a.logits[s][y]; });
-        json top = json::array();
-        for (std::size_t k = 0; k < kTopLogits && k < order.size(); ++k) top.push_back({order[k], a.logits[s][order[k]]});
-        steps.push_back({{"step", s}, {"top", top}});
-      }
       // Only a greedy run has one: a sampled token need not be the largest logit.
       Case greedy = c;
       greedy.generate.temperature = 0;
@@ -274,7 +265,7 @@ std::string write_golden(const fs::path& root, const Golden& g, const fs::path& 
         for (const auto& step : run->steps) slack = std::min(slack, step.sampling_slack);
         if (std::isfinite(slack)) expect["min_sampling_slack"] = slack;
       }
-      expect["logits"] = {{"abs_tolerance", kLogitAbsTolerance}, {"rel_tolerance", kLogitRelTolerance}, {"steps", steps}};
+      expect["logits"] = logits_expectation(a.logits);
     }
   }
   json request;
@@ -321,6 +312,19 @@ bool is_utf8(const std::string& s) {
     i += n;
   }
   return true;
+}
+
+json logits_expectation(const std::vector<std::vector<float>>& logits) {
+  json steps = json::array();
+  for (std::size_t s = 0; s < logits.size(); ++s) {
+    std::vector<std::uint32_t> order(logits[s].size());
+    for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](auto x, auto y) { return logits[s][x] > logits[s][y]; });
+    json top = json::array();
+    for (std::size_t k = 0; k < kTopLogits && k < order.size(); ++k) top.push_back({order[k], logits[s][order[k]]});
+    steps.push_back({{"step", s}, {"top", top}});
+  }
+  return {{"abs_tolerance", kLogitAbsTolerance}, {"rel_tolerance", kLogitRelTolerance}, {"steps", steps}};
 }
 
 std::string write_golden_cases(const fs::path& root) {

@@ -73,39 +73,39 @@ Answer tokenize_text(const Request& request) {
   return a;
 }
 
-Answer generate_text(const Request& request) {
-  auto model = slm::load_model_file(request.path);
-  if (!model.ok()) return rejection(model.status());
+// Runs the request's generation on a loaded model and puts the outputs into `a`; false (with `a`
+// the rejection) when generation refuses.
+bool generate_into(const std::shared_ptr<const slm::LoadedModel>& model, const GenerateParams& params, Answer& a) {
   slm::GenerateRequest g;
-  g.prompt = request.generate.prompt;
-  g.max_tokens = request.generate.max_tokens;
-  g.sampling = {request.generate.temperature, request.generate.top_k, request.generate.top_p, request.generate.seed};
-  g.record_logits = request.generate.logit_steps;
-  auto run = slm::generate(model.value(), g);
-  if (!run.ok()) return rejection(run.status());
-  Answer a;
+  g.prompt = params.prompt;
+  g.max_tokens = params.max_tokens;
+  g.sampling = {params.temperature, params.top_k, params.top_p, params.seed};
+  g.record_logits = params.logit_steps;
+  auto run = slm::generate(model, g);
+  if (!run.ok()) {
+    a = rejection(run.status());
+    return false;
+  }
   a.accepted = true;
   a.prompt_tokens = run->prompt_tokens;
   a.tokens = run->tokens;
   a.text = run->text;
   a.stop_reason = run->stop_reason;
   a.logits = run->logits;
-  return a;
+  return true;
 }
 
-// A parent for an adapter: fully validated (the binding compares content digests).
-slm::Result<std::vector<std::uint8_t>> read_parent(const std::string& path, slm::ModelInfo& info) {
-  auto bytes = slm::read_file_bytes(path);
-  if (!bytes.ok()) return bytes.status();
-  auto validated = slm::validate_model(bytes.value(), {.verify_digest = true});
-  if (!validated.ok()) return validated.status();
-  info = std::move(validated.value());
-  return bytes;
+Answer generate_text(const Request& request) {
+  auto model = slm::load_model_file(request.path);
+  if (!model.ok()) return rejection(model.status());
+  Answer a;
+  generate_into(model.value(), request.generate, a);
+  return a;
 }
 
 Answer validate_adapter_file(const Request& request) {
   slm::ModelInfo parent;
-  auto parent_bytes = read_parent(request.parent, parent);
+  auto parent_bytes = slm::read_fully_validated(request.parent, parent);
   if (!parent_bytes.ok()) return rejection(parent_bytes.status());
   auto adapter = slm::read_file_bytes(request.path);
   if (!adapter.ok()) return rejection(adapter.status());
@@ -118,7 +118,7 @@ Answer validate_adapter_file(const Request& request) {
 
 Answer apply_adapter_files(const Request& request) {
   slm::ModelInfo parent;
-  auto parent_bytes = read_parent(request.parent, parent);
+  auto parent_bytes = slm::read_fully_validated(request.parent, parent);
   if (!parent_bytes.ok()) return rejection(parent_bytes.status());
   auto model = slm::read_model(parent_bytes.value());
   if (!model.ok()) return rejection(model.status());
@@ -158,18 +158,7 @@ Answer apply_adapter_files(const Request& request) {
   if (request.generate_after_apply) {
     auto loaded = slm::load_model(descendant);
     if (!loaded.ok()) return rejection(loaded.status());
-    slm::GenerateRequest g;
-    g.prompt = request.generate.prompt;
-    g.max_tokens = request.generate.max_tokens;
-    g.sampling = {request.generate.temperature, request.generate.top_k, request.generate.top_p, request.generate.seed};
-    g.record_logits = request.generate.logit_steps;
-    auto run = slm::generate(loaded.value(), g);
-    if (!run.ok()) return rejection(run.status());
-    a.prompt_tokens = run->prompt_tokens;
-    a.tokens = run->tokens;
-    a.text = run->text;
-    a.stop_reason = run->stop_reason;
-    a.logits = run->logits;
+    if (!generate_into(loaded.value(), request.generate, a)) return a;
   }
   return a;
 }

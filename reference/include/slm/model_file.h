@@ -48,4 +48,8 @@ Result<std::shared_ptr<LoadedModel>> load_model_file(const std::string& path, co
 // Reads a whole file (E_IO_READ on failure); used by tools for small inputs.
 Result<std::vector<std::uint8_t>> read_file_bytes(const std::string& path);
 
+// Reads a whole model file and validates it fully (content digest included), as an adapter's
+// parent must be (spec/adapters.md: the binding compares content digests); `info` gets the result.
+Result<std::vector<std::uint8_t>> read_fully_validated(const std::string& path, ModelInfo& info);
+
 }  // namespace slm
