@@ -10,6 +10,7 @@
 #include "slmgen/recipe.h"
 #include "slmgen/negatives.h"
 #include "slmgen/program.h"
+#include "slm/checksum.h"
 #include "slm/model_file.h"
 #include "slmconf/program_json.h"
 
@@ -51,6 +52,26 @@ int run_gen_programmed_model(const GenModelArgs& args) {
   if (auto s = slm::write_file_atomically(args.output, bytes); !s.ok()) {
     std::cerr << "slm gen model: " << s.message << '\n';
     return kExitUsage;
+  }
+  if (!args.report.empty()) {
+    nlohmann::ordered_json entries = nlohmann::ordered_json::array();
+    for (std::size_t e = 0; e < outcomes.size(); ++e) {
+      entries.push_back({{"prompt", program.entries[e].prompt},
+                         {"continuation", program.entries[e].continuation},
+                         {"prompt_tokens", outcomes[e].prompt_tokens},
+                         {"continuation_tokens", outcomes[e].continuation_tokens},
+                         {"margins", outcomes[e].margins},
+                         {"min_margin", outcomes[e].min_margin}});
+    }
+    const nlohmann::ordered_json report = {{"model", args.output},
+                                           {"content_digest", slm::to_hex(slm::content_digest(bytes))},
+                                           {"min_margin_required", program.min_margin},
+                                           {"entries", entries}};
+    if (auto s = slm::write_text_atomically(args.report, report.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");
+        !s.ok()) {
+      std::cerr << "slm gen model: " << s.message << '\n';
+      return kExitUsage;
+    }
   }
   std::cout << args.output << ": " << bytes.size() << " bytes, programmed (" << program.dtype << ", "
             << program.tokenizer << " tokenizer, " << program.layers << " layers)\n";

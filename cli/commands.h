@@ -28,6 +28,7 @@ int run_inspect(const InspectArgs& args);
 struct GenModelArgs {
   slmgen::ModelRecipe recipe;
   std::string program;  // a program file (JSON) instead of a recipe: a programmed model
+  std::string report;   // programmed: also write tokens and per-token margins as JSON here
   std::string output;
 };
 int run_gen_model(const GenModelArgs& args);

@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   gm->add_option("--vocab", recipe.vocab, "override vocab_size (BPE only)");
   gm->add_option("--program", model.program,
                  "JSON program: build a model whose greedy continuations are the given texts (--dtype applies)");
+  gm->add_option("--report", model.report, "with --program: write each entry's tokens and per-token logit margins as JSON");
   slmcli::GenNegativesArgs negatives;
   auto* gn = gen->add_subcommand("negatives", "Write one file per rule violation, with expected codes");
   gn->add_option("-o,--output", negatives.output_dir, "output directory")->required();

@@ -231,7 +231,15 @@ class CliTest(unittest.TestCase):
     def test_fix_adapter_changes_the_continuation(self):
         programs = os.path.join(SOURCE, "conformance", "programs")
         parent, fix, child = self.path("buggy.slm"), self.path("fix.asp"), self.path("fixed.slm")
-        self.assertEqual(slm("gen", "model", "--program", os.path.join(programs, "hello-buggy.json"), "-o", parent).returncode, 0)
+        report = self.path("buggy.margins.json")
+        r = slm("gen", "model", "--program", os.path.join(programs, "hello-buggy.json"), "-o", parent, "--report", report)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(report) as f:
+            entries = json.load(f)["entries"]
+        self.assertEqual(len(entries), 3)
+        for e in entries:  # one margin per continuation token (EOS included), each above the requirement
+            self.assertEqual(len(e["margins"]), len(e["continuation_tokens"]))
+            self.assertTrue(all(m >= 4.0 for m in e["margins"]))
         r = slm("gen", "adapter", "--kind", "sparse", "--parent", parent, "--fix", os.path.join(programs, "hello.json"), "-o", fix)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(slm("adapter", "apply", "--parent", parent, fix, "-o", child).returncode, 0)

@@ -29,7 +29,10 @@ bool check_programmed_model(const ModelProgram& program, std::span<const std::ui
              false;
     }
     want.min_margin = std::numeric_limits<float>::infinity();
-    for (const auto& step : run.value().steps) want.min_margin = std::min(want.min_margin, step.logit - step.runner_up);
+    for (const auto& step : run.value().steps) {
+      want.margins.push_back(step.logit - step.runner_up);
+      want.min_margin = std::min(want.min_margin, want.margins.back());
+    }
     if (!(want.min_margin >= program.min_margin)) {
       return error = "entry " + std::to_string(e) + ": smallest logit margin " + std::to_string(want.min_margin) +
                      " is below the required " + std::to_string(program.min_margin),

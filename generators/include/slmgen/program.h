@@ -29,6 +29,7 @@ struct ModelProgram {
 // Per entry: the token stream the model continues with, and the smallest winning margin.
 struct ProgramOutcome {
   std::vector<std::uint32_t> prompt_tokens, continuation_tokens;  // continuation ends with EOS
+  std::vector<float> margins;  // per continuation token: its logit minus the best other logit
   float min_margin = 0;
 };
 
