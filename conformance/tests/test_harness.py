@@ -82,6 +82,46 @@ class Harness(unittest.TestCase):
     def test_reference_over_a_pipe(self):
         self.assert_all_pass(f"cmd:{SLM} protocol")
 
+    def test_reference_answers_follow_the_protocol_schema(self):
+        # Every line `slm protocol` writes for every case (all five operations) is a valid hello or
+        # answer of spec/schemas/protocol.schema.json, and every request the harness would send is too.
+        try:
+            import jsonschema
+        except ImportError:
+            self.skipTest("python3-jsonschema is not installed")
+        store = {}
+        for name in ("protocol.schema.json", "validate-result.schema.json"):
+            with open(os.path.join(SOURCE, "spec", "schemas", name)) as f:
+                schema = json.load(f)
+                store[schema["$id"]] = schema
+        protocol = store["https://slm-conformance.invalid/schemas/protocol.schema.json"]
+        validator = jsonschema.Draft202012Validator(protocol, resolver=jsonschema.RefResolver(protocol["$id"], protocol, store=store))
+        requests = []
+        for seq, c in enumerate(manifest(), start=1):
+            e = expected(c["id"])
+            case_dir = os.path.join(CASES, c["id"])
+            path = os.path.join(case_dir, e["input"].get("file") or e["input"].get("absent") or "")
+            if "file" not in e["input"] and "absent" not in e["input"]:
+                continue  # materialised inputs are covered by the other tests
+            req = {"seq": seq, "op": e["op"], "path": path}
+            if e["op"] == "validate":
+                req["verify_digest"] = e["options"]["verify_digest"]
+            req.update(e.get("request", {}))
+            if "parent" in e:
+                if "file" not in e["parent"]:
+                    continue
+                req["parent"] = os.path.join(case_dir, e["parent"]["file"])
+                req["stack"] = [os.path.join(case_dir, s["file"]) for s in e.get("stack", [])]
+            requests.append(req)
+        self.assertGreater(len(requests), 120)
+        lines = [json.dumps(r) for r in requests] + [json.dumps({"op": "bye"})]
+        out = subprocess.run([SLM, "protocol"], input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=600)
+        answers = [json.loads(line) for line in out.stdout.splitlines()]
+        self.assertEqual(len(answers), len(requests) + 1)  # the hello, then one answer each
+        for line in answers + requests:
+            errors = [err.message for err in validator.iter_errors(line)]
+            self.assertEqual(errors, [], json.dumps(line)[:200])
+
     def test_reference_one_shot(self):
         # one-shot mode only validates: the other operations' cases are skipped
         self.assert_all_pass(f"oneshot:{SLM} validate --json", only_validate=True)
