@@ -59,13 +59,7 @@ constexpr const char* kParentCase = "adapters/parent";
 std::string write_parent_case(const fs::path& root, const Bytes& parent) {
   auto info = slm::validate_model(parent, {.verify_digest = true});
   if (!info.ok()) return "adapter parent is invalid";
-  json tensors = json::array();
-  for (const auto& t : info->tensors) {
-    const auto begin = parent.begin() + static_cast<std::ptrdiff_t>(info->header.data.offset + t.offset);
-    const Bytes data(begin, begin + static_cast<std::ptrdiff_t>(t.byte_size));
-    tensors.push_back({{"name", t.name}, {"dtype", slm::dtype_name(t.dtype)}, {"shape", t.shape()},
-                       {"sha256", slm::to_hex(slm::sha256(data))}});
-  }
+  const json tensors = tensor_digests_json(parent, info.value());
   const json expected = {{"id", kParentCase},
                          {"spec_version", kCaseSpecVersion},
                          {"description", "the parent model every adapter case binds to (tiny, untied, q8_0 embedding, q4_0 attention)"},

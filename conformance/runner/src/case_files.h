@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "slm/validate.h"
+
 namespace slmconf {
 
 inline constexpr const char* kCaseSpecVersion = "1";
@@ -13,6 +15,10 @@ inline constexpr const char* kCaseSpecVersion = "1";
 // Writes dir/expected.json and, if given, dir/model.slm; "" or an error message.
 std::string write_case(const std::filesystem::path& dir, const nlohmann::ordered_json& expected,
                        const std::vector<std::uint8_t>* input);
+
+// expect.tensors of an accepted model: name, dtype, shape and SHA-256 of each tensor's bytes, in
+// directory order (spec/protocol.md 1). `info` is the validation result of `file`.
+nlohmann::ordered_json tensor_digests_json(const std::vector<std::uint8_t>& file, const slm::ModelInfo& info);
 
 // expect.logits of a case: the 8 largest logits of each recorded step (ties: lower id first) and
 // the stated tolerance (spec/protocol.md 1.1).

@@ -85,6 +85,17 @@ json recipe_json(const slmgen::ModelRecipe& r) {
 
 }  // namespace
 
+json tensor_digests_json(const std::vector<std::uint8_t>& file, const slm::ModelInfo& info) {
+  json tensors = json::array();
+  for (const auto& t : info.tensors) {
+    const auto begin = file.begin() + static_cast<std::ptrdiff_t>(info.header.data.offset + t.offset);
+    const std::vector<std::uint8_t> data(begin, begin + static_cast<std::ptrdiff_t>(t.byte_size));
+    tensors.push_back({{"name", t.name}, {"dtype", slm::dtype_name(t.dtype)}, {"shape", t.shape()},
+                       {"sha256", slm::to_hex(slm::sha256(data))}});
+  }
+  return tensors;
+}
+
 std::string write_case(const fs::path& dir, const json& expected, const std::vector<std::uint8_t>* input) {
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -106,13 +117,7 @@ std::string write_valid(const fs::path& root, const ValidCase& v) {
   const auto bytes = slm::write_model(slmgen::generate_model(options));
   const auto info = slm::validate_model(bytes, {.verify_digest = true});
   if (!info.ok()) return v.id + ": generated model is invalid: " + info.status().message;
-  json tensors = json::array();
-  for (const auto& t : info->tensors) {
-    const auto begin = bytes.begin() + static_cast<std::ptrdiff_t>(info->header.data.offset + t.offset);
-    const std::vector<std::uint8_t> data(begin, begin + static_cast<std::ptrdiff_t>(t.byte_size));
-    tensors.push_back({{"name", t.name}, {"dtype", slm::dtype_name(t.dtype)}, {"shape", t.shape()},
-                       {"sha256", slm::to_hex(slm::sha256(data))}});
-  }
+  const json tensors = tensor_digests_json(bytes, info.value());
   const bool commit = bytes.size() <= kCommitLimit;
   json input = commit ? json{{"file", "model.slm"}} : json{{"generate", recipe_json(v.recipe)}};
   input["sha256"] = slm::to_hex(slm::sha256(bytes));
