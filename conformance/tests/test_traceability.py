@@ -17,7 +17,15 @@ CASES = os.path.join(SOURCE, "conformance", "cases")
 # Rules no input file can trigger, and where they are tested instead.
 NOT_FILE_TESTABLE = {
     "SLM-LIM-007": "address space of the runtime: reference test Load.RefusesFileBeyondAddressSpace, wasm/loader.mjs",
-    "SLM-IO-002": "output write failures: reference test AtomicFile.FailureLeavesNoPartialOutput, cli tests",
+    "SLM-IO-002": "output write failures: reference tests OutputSet.*, tests/hostile (disk full, kill between outputs)",
+    "SLM-TOOL-001": "an output that is an input: OutputSet.RefusesAnOutputThatIsAnInput, tests/hostile",
+    "SLM-TOOL-002": "two outputs that are one file: OutputSet.RefusesTwoOutputsThatAreOneFile, tests/hostile",
+    "SLM-TOOL-003": "an output into a missing directory: OutputSet.RefusesAMissingDirectoryAndSpecialFiles, tests/hostile",
+    "SLM-TOOL-004": "an output that is not a regular file: OutputSet.RefusesAMissingDirectoryAndSpecialFiles, tests/hostile",
+    "SLM-TOOL-005": "an output that must be new: OutputSet.MustBeNewRefusesAnExistingFileOrLink",
+    "SLM-TOOL-006": "strict arguments: tests/hostile, cli/args.cpp",
+    "SLM-TOOL-007": "generator memory budget: tests/hostile, Recipe.* in reference/tests",
+    "SLM-TOOL-008": "program files: tests/hostile",
     "SLM-CNV-001": "llama2.c conversion input, not an .slm file: reference tests in test_tokenizer.cpp",
 }
 

@@ -64,7 +64,15 @@ TEST(Negatives, FileSourceGivesTheSameVerdictAsSpan) {
 const std::set<std::string> kCodesTestedElsewhere = {
     "E_LIMIT_ADDRESS_SPACE",  // Load.RefusesFileBeyondAddressSpace
     "E_IO_READ",              // Load.MissingFileIsAnIoError
-    "E_IO_WRITE",             // AtomicFile.FailureLeavesNoPartialOutput
+    "E_IO_WRITE",             // OutputSet.AFailedWriteOfOneOutputLeavesEveryFileAsItWas
+    "E_OUT_IS_INPUT",         // OutputSet.RefusesAnOutputThatIsAnInput, tests/hostile
+    "E_OUT_CLASH",            // OutputSet.RefusesTwoOutputsThatAreOneFile, tests/hostile
+    "E_OUT_NO_DIRECTORY",     // OutputSet.RefusesAMissingDirectoryAndSpecialFiles, tests/hostile
+    "E_OUT_NOT_REGULAR",      // OutputSet.RefusesAMissingDirectoryAndSpecialFiles, tests/hostile
+    "E_OUT_EXISTS",           // OutputSet.MustBeNewRefusesAnExistingFileOrLink
+    "E_ARG_VALUE",            // tests/hostile: strict arguments
+    "E_LIMIT_TOOL_MEMORY",    // tests/hostile: generator budget
+    "E_PROGRAM_INVALID",      // tests/hostile: program files
     "E_GEN_PROMPT_TOO_LONG",  // Generate.PromptLongerThanContextIsAnError
     "E_CONVERT_INPUT",        // test_tokenizer.cpp: malformed llama2.c tokenizer.bin
 };
