@@ -11,32 +11,33 @@ bool make_fix_adapter(std::span<const std::uint8_t> parent_bytes, const slm::Mod
                       slm::Adapter& out, std::string& error) {
   auto info = slm::validate_model(parent_bytes, {.verify_digest = true});
   if (!info.ok()) return error = "parent: " + info.status().message, false;
-  auto parent = slm::read_model(parent_bytes);
-  if (!parent.ok()) return error = "parent: " + parent.status().message, false;
-  if (parent->tensors.size() != target.tensors.size() || !(parent->hparams == target.hparams)) {
+  // The parent's tensors are read where they lie in its bytes, one at a time: no copy of the model.
+  const std::vector<slm::TensorEntry>& parent = info->tensors;
+  if (parent.size() != target.tensors.size() || !(info->header.hparams == target.hparams)) {
     return error = "the target model does not have the parent's shape", false;
   }
   out = {};
   out.kind = kind;
   out.parent = info->header.identity;
   for (std::size_t t = 0; t < target.tensors.size(); ++t) {
-    const auto& p = parent->tensors[t];
+    const slm::TensorEntry& p = parent[t];
     const auto& q = target.tensors[t];
-    if (p.name != q.name || p.shape != q.shape) return error = "tensor " + p.name + " differs in name or shape", false;
-    std::uint64_t n = 1;
-    for (auto d : p.shape) n *= d;
-    const auto before = slm::decode_tensor(p.dtype, p.bytes, n);
-    const auto after = slm::decode_tensor(q.dtype, q.bytes, n);
-    std::vector<float> delta(before.size());
+    const std::vector<std::uint64_t> shape = p.shape();
+    if (p.name != q.name || shape != q.shape) return error = "tensor " + p.name + " differs in name or shape", false;
+    const std::uint64_t n = p.elements();
+    const auto p_bytes = parent_bytes.subspan(static_cast<std::size_t>(info->header.data.offset + p.offset),
+                                              static_cast<std::size_t>(p.byte_size));
+    const auto before = slm::decode_tensor(p.dtype, p_bytes, n);
+    std::vector<float> delta = slm::decode_tensor(q.dtype, q.bytes, n);  // the target's values, then target - parent
     bool changed = false;
     for (std::size_t i = 0; i < delta.size(); ++i) {
-      delta[i] = after[i] - before[i];
+      delta[i] = delta[i] - before[i];
       changed = changed || delta[i] != 0.0f;
     }
     if (!changed) continue;
     slm::AdapterEntry e;
     e.name = p.name;
-    e.shape = p.shape;
+    e.shape = shape;
     if (kind == slm::AdapterKind::DENSE) {
       e.values = std::move(delta);
     } else if (kind == slm::AdapterKind::SPARSE) {
@@ -44,8 +45,8 @@ bool make_fix_adapter(std::span<const std::uint8_t> parent_bytes, const slm::Mod
         if (delta[i] != 0.0f) e.indices.push_back(i), e.values.push_back(delta[i]);
       }
     } else {
-      if (p.shape.size() != 2) return error = "a low-rank fix cannot change " + p.name + " (not a matrix)", false;
-      const std::uint64_t rows = p.shape[0], cols = p.shape[1];
+      if (shape.size() != 2) return error = "a low-rank fix cannot change " + p.name + " (not a matrix)", false;
+      const std::uint64_t rows = shape[0], cols = shape[1];
       std::vector<std::uint64_t> changed_rows;
       for (std::uint64_t r = 0; r < rows; ++r) {
         for (std::uint64_t c = 0; c < cols; ++c) {

@@ -168,22 +168,22 @@ Status check_entry_name(const std::uint8_t* p, std::uint64_t at, std::string& na
   return Status::success();
 }
 
-// A28 over `count` f32 values at `at` spaced `stride` bytes apart; copies them into `out`.
+// A28 over `count` f32 values at `at` spaced `stride` bytes apart; copies them into `out` if given.
 Status read_finite_values(std::span<const std::uint8_t> bytes, std::uint64_t at, std::uint64_t count, std::uint64_t stride,
-                          std::vector<float>& out) {
-  out.resize(static_cast<std::size_t>(count));  // count * stride bytes were proved present by A18
+                          std::vector<float>* out) {
+  if (out) out->resize(static_cast<std::size_t>(count));  // count * stride bytes were proved present by A18
   for (std::uint64_t k = 0; k < count; ++k) {
     const std::uint64_t offset = at + k * stride;
     const std::uint8_t* p = bytes.data() + static_cast<std::size_t>(offset);
     if (fails(ErrorCode::E_ADP_VALUE_NONFINITE, !is_finite_f32(p))) return make_error(ErrorCode::E_ADP_VALUE_NONFINITE, offset);
-    out[static_cast<std::size_t>(k)] = load_f32(p);
+    if (out) (*out)[static_cast<std::size_t>(k)] = load_f32(p);
   }
   return Status::success();
 }
 
-// A22-A28 for one entry; fills `entry`.
+// A22-A28 for one entry; fills `entry`, its payload vectors only if `payloads`.
 Status decode_entry(std::span<const std::uint8_t> bytes, AdapterKind kind, const EntryLayout& e, const std::string* previous,
-                    AdapterEntry& entry) {
+                    bool payloads, AdapterEntry& entry) {
   const std::uint8_t* p = bytes.data() + static_cast<std::size_t>(e.at);
   entry.offset = e.at;
   entry.shape.assign(e.dims.begin(), e.dims.begin() + e.ndims);
@@ -195,21 +195,21 @@ Status decode_entry(std::span<const std::uint8_t> bytes, AdapterKind kind, const
   const std::uint64_t payload = e.payload();
   switch (kind) {
     case AdapterKind::DENSE:  // [n] f32
-      return read_finite_values(bytes, payload, e.elements, 4, entry.values);
+      return read_finite_values(bytes, payload, e.elements, 4, payloads ? &entry.values : nullptr);
     case AdapterKind::SPARSE: {  // nnz x (u64 index, f32 value)
-      entry.indices.resize(static_cast<std::size_t>(e.nnz));
+      if (payloads) entry.indices.resize(static_cast<std::size_t>(e.nnz));
+      std::uint64_t previous_index = 0;
       for (std::uint64_t j = 0; j < e.nnz; ++j) {
         const std::uint64_t at = payload + 12 * j;
         const std::uint64_t index = load_u64(bytes.data() + static_cast<std::size_t>(at));
         if (fails(ErrorCode::E_ADP_SPARSE_RANGE, index >= e.elements)) {
           return make_error(ErrorCode::E_ADP_SPARSE_RANGE, at, "index " + std::to_string(index) + " of " + std::to_string(e.elements));
         }
-        if (fails(ErrorCode::E_ADP_SPARSE_ORDER, j > 0 && index <= entry.indices[static_cast<std::size_t>(j - 1)])) {
-          return make_error(ErrorCode::E_ADP_SPARSE_ORDER, at);
-        }
-        entry.indices[static_cast<std::size_t>(j)] = index;
+        if (fails(ErrorCode::E_ADP_SPARSE_ORDER, j > 0 && index <= previous_index)) return make_error(ErrorCode::E_ADP_SPARSE_ORDER, at);
+        previous_index = index;
+        if (payloads) entry.indices[static_cast<std::size_t>(j)] = index;
       }
-      return read_finite_values(bytes, payload + 8, e.nnz, 12, entry.values);
+      return read_finite_values(bytes, payload + 8, e.nnz, 12, payloads ? &entry.values : nullptr);
     }
     case AdapterKind::LOW_RANK: {  // A [rank, in], then B [out, rank]
       const std::uint64_t out_dim = e.dims[0], in_dim = e.dims[1];
@@ -224,8 +224,8 @@ Status decode_entry(std::span<const std::uint8_t> bytes, AdapterKind kind, const
         return make_error(ErrorCode::E_ADP_LORA_ALPHA, e.at + adp::kEntryAlpha);
       }
       const std::uint64_t a_count = e.rank * in_dim;  // <= 2^40: rank <= out
-      if (auto s = read_finite_values(bytes, payload, a_count, 4, entry.a); !s.ok()) return s;
-      return read_finite_values(bytes, payload + 4 * a_count, out_dim * e.rank, 4, entry.b);
+      if (auto s = read_finite_values(bytes, payload, a_count, 4, payloads ? &entry.a : nullptr); !s.ok()) return s;
+      return read_finite_values(bytes, payload + 4 * a_count, out_dim * e.rank, 4, payloads ? &entry.b : nullptr);
     }
   }
   return Status::success();
@@ -257,7 +257,10 @@ std::uint64_t AdapterEntry::elements() const {
   return n;
 }
 
-Result<Adapter> decode_adapter(std::span<const std::uint8_t> bytes) {
+namespace {
+
+// A1-A28 in order; the entries' payload vectors are filled only if `payloads`.
+Result<Adapter> decode_adapter_checked(std::span<const std::uint8_t> bytes, bool payloads) {
   Adapter adapter;
   std::uint32_t entry_count = 0;
   // A1-A11
@@ -285,9 +288,15 @@ Result<Adapter> decode_adapter(std::span<const std::uint8_t> bytes) {
   adapter.entries.resize(layout.size());
   for (std::size_t i = 0; i < layout.size(); ++i) {
     const std::string* previous = i > 0 ? &adapter.entries[i - 1].name : nullptr;
-    if (auto s = decode_entry(bytes, adapter.kind, layout[i], previous, adapter.entries[i]); !s.ok()) return s;
+    if (auto s = decode_entry(bytes, adapter.kind, layout[i], previous, payloads, adapter.entries[i]); !s.ok()) return s;
   }
   return adapter;
 }
+
+}  // namespace
+
+Result<Adapter> decode_adapter(std::span<const std::uint8_t> bytes) { return decode_adapter_checked(bytes, true); }
+
+Result<Adapter> decode_adapter_without_payloads(std::span<const std::uint8_t> bytes) { return decode_adapter_checked(bytes, false); }
 
 }  // namespace slm

@@ -2,7 +2,8 @@
 // parent model's identity, and their application to that model.
 //
 //   bytes -> decode_adapter (checks A1-A28, no parent) -> check_adapter_binding (A29-A36, the parent)
-//         -> apply_adapters (A37; all or nothing; descendant, lineage, what rollback needs)
+//         -> apply_stack (descendant.h: A37, identity and lineage, the descendant streamed into a sink)
+//         -> apply_adapters (the same on a model in memory; all or nothing; what rollback needs)
 //
 // Results, never exceptions. No allocation is sized by a declared count before the count has been
 // checked against the bytes actually present.
@@ -16,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "slm/byte_sink.h"
 #include "slm/errors.h"
 #include "slm/format.h"
 #include "slm/sha256.h"
@@ -76,6 +78,10 @@ struct Adapter {
 
 // Checks A1-A28 (standalone validation): structure, limits, checksum, digest, entry semantics.
 Result<Adapter> decode_adapter(std::span<const std::uint8_t> bytes);
+// The same checks in the same order, without copying the payloads: entries get their name, shape,
+// rank, alpha and offset, and empty values, indices, a and b. For appliers that read the deltas
+// from the adapter's bytes (apply_stack), so a validated adapter costs no second copy of its payload.
+[[nodiscard]] Result<Adapter> decode_adapter_without_payloads(std::span<const std::uint8_t> bytes);
 
 // Checks A29-A36 of a decoded adapter against its parent. `parent` must have passed full validation
 // (validate_model with verify_digest), because A34 compares content digests.
@@ -91,6 +97,10 @@ std::vector<float> materialize_delta(AdapterKind kind, const AdapterEntry& entry
 // Canonical writer (sections 3-5): writes the entries in the order given, computes file_length, the
 // adapter digest and the checksum. It does not validate, so the generators can build invalid files.
 std::vector<std::uint8_t> write_adapter(const Adapter& adapter);
+// The same bytes streamed into `sink` in pieces of about 64 KiB, for adapters too large to hold twice:
+// two passes over the entries (the digest, then the bytes and their checksum), then the one patch,
+// the checksum at [24, 32) of what this call appended. A sink's failure is returned as is.
+[[nodiscard]] Status write_adapter(const Adapter& adapter, ByteSink& sink);
 
 // ---- Application (sections 8-9) ----
 
@@ -122,6 +132,7 @@ struct AppliedStack {
 inline constexpr std::size_t kNoAdapter = std::numeric_limits<std::size_t>::max();
 
 // Applies the adapters in order, adapter k to the model produced by adapters 0..k-1 (RT-ADP-005).
+// It is apply_stack (descendant.h) with the model written once and the descendant kept in memory.
 // All or nothing (RT-ADP-006): on success `model` becomes the descendant; on failure `model` is
 // untouched, the status is the failing adapter's first failing check (offset in that adapter's
 // bytes) and *failed_adapter (if given) is its index, or kNoAdapter when the model itself is invalid.
