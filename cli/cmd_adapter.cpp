@@ -1,12 +1,13 @@
 // slm adapter validate --parent M A | inspect A | apply --parent M A... -o OUT; slm gen adapter.
-#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "json_views.h"
+#include "report.h"
 #include "slm/adapter.h"
-#include "slm/atomic_file.h"
+#include "slm/descendant.h"
+#include "slm/output_set.h"
 #include "slm/model_file.h"
 #include "slm/validate.h"
 #include "slmconf/identity_json.h"
@@ -21,20 +22,17 @@ namespace {
 
 using ordered = nlohmann::ordered_json;
 
-// Reports a failure the way `slm validate` does; exit 2 for unreadable input, 1 for a rejection.
-int report_error(const std::string& what, const slm::Status& status, bool json) {
+// A rejection, as `slm validate` prints it (stdout: it is the command's result), or as JSON.
+int print_rejection(const std::string& label, const slm::Status& status, bool json) {
   if (json) {
-    ordered out = {{"file", what}, {"ok", false}};
+    ordered out = {{"file", label}, {"ok", false}};
     const auto e = error_json(status);
     for (const char* key : {"code", "phase", "rule", "offset", "message"}) out[key] = e[key];
     std::cout << out.dump(-1, ' ', false, ordered::error_handler_t::replace) << '\n';
   } else {
-    const auto& row = slm::error_info(status.code);
-    std::cout << what << ": " << row.name << " [" << row.rule << "]";
-    if (status.has_offset()) std::cout << " at offset " << status.offset;
-    std::cout << ": " << status.message << '\n';
+    std::cout << error_line(label, status) << '\n';
   }
-  return status.code == slm::ErrorCode::E_IO_READ ? kExitUsage : kExitRejected;
+  return exit_status_for(status);
 }
 
 ordered lineage_json(const slm::Lineage& l) {
@@ -46,9 +44,11 @@ ordered lineage_json(const slm::Lineage& l) {
   return {{"parent_digest", slm::to_hex(l.parent_digest)}, {"steps", steps}};
 }
 
-bool same_file(const std::string& a, const std::string& b) {
-  std::error_code ec;
-  return std::filesystem::equivalent(a, b, ec) && !ec;
+// The parent's identity by one streaming pass (O(directory) memory): enough to bind adapters to it.
+slm::Result<slm::ModelInfo> validate_parent(const std::string& path) {
+  auto source = slm::FileSource::open(path);
+  if (!source.ok()) return source.status();
+  return slm::validate_model(*source.value(), {.verify_digest = true});
 }
 
 }  // namespace
@@ -56,9 +56,9 @@ bool same_file(const std::string& a, const std::string& b) {
 int run_adapter_inspect(const AdapterArgs& args) {
   const std::string& path = args.adapters.front();
   auto bytes = slm::read_file_bytes(path);
-  if (!bytes.ok()) return report_error(path, bytes.status(), args.json);
+  if (!bytes.ok()) return print_rejection(path, bytes.status(), args.json);
   auto adapter = slm::decode_adapter(bytes.value());
-  if (!adapter.ok()) return report_error(path, adapter.status(), args.json);
+  if (!adapter.ok()) return print_rejection(path, adapter.status(), args.json);
   const auto& a = adapter.value();
   ordered entries = ordered::array();
   for (const auto& e : a.entries) {
@@ -87,16 +87,15 @@ int run_adapter_inspect(const AdapterArgs& args) {
 }
 
 int run_adapter_validate(const AdapterArgs& args) {
-  slm::ModelInfo parent;
-  auto parent_bytes = slm::read_fully_validated(args.parent, parent);
-  if (!parent_bytes.ok()) return report_error(args.parent, parent_bytes.status(), args.json);
+  auto parent = validate_parent(args.parent);
+  if (!parent.ok()) return print_rejection(args.parent, parent.status(), args.json);
   int exit_status = kExitOk;
   for (const auto& path : args.adapters) {
     auto bytes = slm::read_file_bytes(path);
     slm::Status status = bytes.status();
-    if (bytes.ok()) status = slm::validate_adapter(bytes.value(), parent).status();
+    if (bytes.ok()) status = slm::validate_adapter(bytes.value(), parent.value()).status();
     if (!status.ok()) {
-      exit_status = std::max(exit_status, report_error(path, status, args.json));
+      exit_status = std::max(exit_status, print_rejection(path, status, args.json));
       continue;
     }
     if (args.json) std::cout << ordered{{"file", path}, {"ok", true}, {"code", nullptr}}.dump() << '\n';
@@ -106,39 +105,38 @@ int run_adapter_validate(const AdapterArgs& args) {
 }
 
 int run_adapter_apply(const AdapterArgs& args) {
-  // Never overwrite an input: the parent and every adapter stay as they were whatever happens.
-  for (const auto& input : [&] { auto v = args.adapters; v.push_back(args.parent); return v; }()) {
-    if (same_file(input, args.output)) {
-      std::cerr << "slm adapter apply: the output " << args.output << " is an input\n";
-      return kExitUsage;
-    }
-  }
+  const char* command = "adapter apply";
+  // Never overwrite an input, never half a result: outputs are declared and checked before any work.
+  slm::OutputSet out;
+  out.input(args.parent);
+  for (const auto& path : args.adapters) out.input(path);
+  const auto model_out = out.output(args.output);
+  const auto lineage_out = args.lineage.empty() ? 0 : out.output(args.lineage);
+  if (auto s = out.prepare(); !s.ok()) return refuse(command, s);
+
   slm::ModelInfo info;
   auto parent_bytes = slm::read_fully_validated(args.parent, info);
-  if (!parent_bytes.ok()) return report_error(args.parent, parent_bytes.status(), args.json);
-  auto model = slm::read_model(parent_bytes.value());
-  if (!model.ok()) return report_error(args.parent, model.status(), args.json);
+  if (!parent_bytes.ok()) return print_rejection(args.parent, parent_bytes.status(), args.json);
   std::vector<std::vector<std::uint8_t>> adapters;
-  for (const auto& path : args.adapters) {
-    auto bytes = slm::read_file_bytes(path);
-    if (!bytes.ok()) return report_error(path, bytes.status(), args.json);
+  for (std::size_t k = 0; k < args.adapters.size(); ++k) {
+    auto bytes = slm::read_file_bytes(args.adapters[k]);
+    if (!bytes.ok()) return print_rejection(adapter_label(args.adapters[k], k, args.adapters.size()), bytes.status(), args.json);
     adapters.push_back(std::move(bytes.value()));
   }
+  const std::vector<std::span<const std::uint8_t>> stack(adapters.begin(), adapters.end());
+  // The descendant streams into its staged file: memory is the parent, the adapters and one tensor.
   std::size_t failed = slm::kNoAdapter;
-  auto applied = slm::apply_adapters(model.value(), adapters, &failed);
-  if (!applied.ok()) return report_error(failed < args.adapters.size() ? args.adapters[failed] : args.parent, applied.status(), args.json);
-  // Temporary file and rename: a failure or a kill leaves no partial output.
-  if (auto s = slm::write_file_atomically(args.output, applied->descendant); !s.ok()) {
-    std::cerr << "slm adapter apply: " << s.message << '\n';
-    return kExitUsage;
+  auto applied = slm::apply_stack(parent_bytes.value(), info, stack, &out.sink(model_out), &failed);
+  if (!applied.ok()) {
+    const std::string label =
+        failed < args.adapters.size() ? adapter_label(args.adapters[failed], failed, args.adapters.size()) : args.parent;
+    return print_rejection(label, applied.status(), args.json);
   }
   const ordered lineage = lineage_json(applied->lineage);
   if (!args.lineage.empty()) {
-    if (auto s = slm::write_text_atomically(args.lineage, lineage.dump(2) + "\n"); !s.ok()) {
-      std::cerr << "slm adapter apply: " << s.message << '\n';
-      return kExitUsage;
-    }
+    if (auto s = out.write(lineage_out, lineage.dump(2) + "\n"); !s.ok()) return report_failure(command, "", s);
   }
+  if (auto s = out.commit(); !s.ok()) return report_failure(command, "", s);
   if (args.json) {
     std::cout << ordered{{"file", args.output}, {"ok", true}, {"identity", slmconf::identity_json(applied->identity)},
                          {"lineage", lineage}}.dump() << '\n';
@@ -150,60 +148,68 @@ int run_adapter_apply(const AdapterArgs& args) {
 }
 
 int run_gen_adapter(const GenAdapterArgs& args) {
+  const char* command = "gen adapter";
   slm::AdapterKind kind{};
   if (args.kind == "dense") kind = slm::AdapterKind::DENSE;
   else if (args.kind == "sparse") kind = slm::AdapterKind::SPARSE;
   else if (args.kind == "lowrank" || args.kind == "low-rank") kind = slm::AdapterKind::LOW_RANK;
-  else {
-    std::cerr << "slm gen adapter: --kind is dense, sparse or lowrank\n";
-    return kExitUsage;
-  }
-  slm::ModelInfo info;
-  auto parent_bytes = slm::read_fully_validated(args.parent, info);
-  if (!parent_bytes.ok()) return report_error(args.parent, parent_bytes.status(), false);
+  else return refuse(command, slm::make_error(slm::ErrorCode::E_ARG_VALUE, slm::kNoOffset, "--kind is dense, sparse or lowrank"));
+  slm::OutputSet out;
+  out.input(args.parent);
+  out.input(args.fix_program);
+  const auto adapter_out = out.output(args.output);
+  if (auto s = out.prepare(); !s.ok()) return refuse(command, s);
+
   slm::Adapter adapter;
-  std::string error;
   if (args.fix_program.empty()) {
+    // A random adapter needs only the parent's identity and shapes: one streaming pass.
+    auto info = validate_parent(args.parent);
+    if (!info.ok()) return report_failure(command, args.parent, info.status());
     slmgen::AdapterOptions options;
     options.kind = kind;
     options.seed = args.seed;
     options.entries = args.entries;
-    adapter = slmgen::generate_adapter(info, options);
+    adapter = slmgen::generate_adapter(info.value(), options);
   } else {
     // A fix: the delta from the parent to the model the fixed program describes, in the parent's dtype.
+    slm::ModelInfo info;
+    auto parent_bytes = slm::read_fully_validated(args.parent, info);
+    if (!parent_bytes.ok()) return report_failure(command, args.parent, parent_bytes.status());
     auto text = slm::read_file_bytes(args.fix_program);
-    if (!text.ok()) return report_error(args.fix_program, text.status(), false);
+    if (!text.ok()) return report_failure(command, args.fix_program, text.status());
+    const auto program_error = [&](const std::string& message) {
+      return report_failure(command, args.fix_program, slm::make_error(slm::ErrorCode::E_PROGRAM_INVALID, slm::kNoOffset, message));
+    };
     slmgen::ModelProgram program;
     slm::ModelDescription target;
+    std::string error;
     if (!slmconf::program_from_json_text(std::string(text.value().begin(), text.value().end()), program, error)) {
-      std::cerr << "slm gen adapter: " << args.fix_program << ": " << error << '\n';
-      return kExitUsage;
+      return program_error(error);
     }
     for (const auto& t : info.tensors) {
       if (t.name == "layers.0.attention.wq.weight") program.dtype = std::string(slm::dtype_name(t.dtype));
     }
     if (!slmgen::build_programmed_model(program, target, error) ||
         !slmgen::make_fix_adapter(parent_bytes.value(), target, kind, adapter, error)) {
-      std::cerr << "slm gen adapter: " << error << '\n';
-      return kExitUsage;
+      return program_error(error);
     }
     // The evidence: the descendant continues as the fixed program says.
-    auto model = slm::read_model(parent_bytes.value());
-    std::vector<std::vector<std::uint8_t>> stack = {slm::write_adapter(adapter)};
-    auto applied = slm::apply_adapters(model.value(), stack);
+    const auto bytes = slm::write_adapter(adapter);
+    const std::vector<std::span<const std::uint8_t>> stack = {bytes};
+    slm::VectorSink descendant;
+    auto applied = slm::apply_stack(parent_bytes.value(), info, stack, &descendant);
     std::vector<slmgen::ProgramOutcome> outcomes;
-    if (!applied.ok() || !slmgen::check_programmed_model(program, applied->descendant, outcomes, error)) {
-      std::cerr << "slm gen adapter: the fixed descendant does not follow " << args.fix_program << ": "
-                << (applied.ok() ? error : applied.status().message) << '\n';
-      return kExitUsage;
+    if (!applied.ok()) return program_error("the fix does not apply: " + error_line("", applied.status()));
+    if (!slmgen::check_programmed_model(program, descendant.bytes(), outcomes, error)) {
+      return program_error("the fixed descendant does not follow the program: " + error);
     }
   }
-  const auto bytes = slm::write_adapter(adapter);
-  if (auto s = slm::write_file_atomically(args.output, bytes); !s.ok()) {
-    std::cerr << "slm gen adapter: " << s.message << '\n';
-    return kExitUsage;
-  }
-  std::cout << args.output << ": " << slm::adapter_magic(kind) << ", " << bytes.size() << " bytes, "
+  // Streamed: a dense adapter as large as its parent is never held twice.
+  auto& sink = out.sink(adapter_out);
+  if (auto s = slm::write_adapter(adapter, sink); !s.ok()) return report_failure(command, "", s);
+  const auto size = sink.size();
+  if (auto s = out.commit(); !s.ok()) return report_failure(command, "", s);
+  std::cout << args.output << ": " << slm::adapter_magic(kind) << ", " << size << " bytes, "
             << adapter.entries.size() << " tensor(s), bound to " << args.parent << '\n';
   return kExitOk;
 }

@@ -3,16 +3,17 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "slm/atomic_file.h"
 #include "commands.h"
-#include "slm/writer.h"
-#include "slmgen/model_gen.h"
-#include "slmgen/recipe.h"
-#include "slmgen/negatives.h"
-#include "slmgen/program.h"
+#include "report.h"
 #include "slm/checksum.h"
 #include "slm/model_file.h"
+#include "slm/output_set.h"
+#include "slm/writer.h"
 #include "slmconf/program_json.h"
+#include "slmgen/model_gen.h"
+#include "slmgen/negatives.h"
+#include "slmgen/program.h"
+#include "slmgen/recipe.h"
 
 namespace slmcli {
 
@@ -24,35 +25,36 @@ std::string printable(const std::string& s) {
   return out;
 }
 
+slm::Status program_error(const std::string& message) {
+  return slm::make_error(slm::ErrorCode::E_PROGRAM_INVALID, slm::kNoOffset, message);
+}
+
 int run_gen_programmed_model(const GenModelArgs& args) {
+  const char* command = "gen model";
+  // Inputs and outputs first: nothing is built for an output that would overwrite an input.
+  slm::OutputSet out;
+  out.input(args.program);
+  const auto model_out = out.output(args.output);
+  const auto report_out = args.report.empty() ? 0 : out.output(args.report);
+  if (auto s = out.prepare(); !s.ok()) return refuse(command, s);
+
   auto text = slm::read_file_bytes(args.program);
-  if (!text.ok()) {
-    std::cerr << "slm gen model: " << text.status().message << '\n';
-    return kExitUsage;
-  }
+  if (!text.ok()) return report_failure(command, args.program, text.status());
   slmgen::ModelProgram program;
   std::string error;
   if (!slmconf::program_from_json_text(std::string(text.value().begin(), text.value().end()), program, error)) {
-    std::cerr << "slm gen model: " << args.program << ": " << error << '\n';
-    return kExitUsage;
+    return report_failure(command, args.program, program_error(error));
   }
   if (!args.recipe.dtype.empty()) program.dtype = args.recipe.dtype;
   slm::ModelDescription model;
   std::vector<slmgen::ProgramOutcome> outcomes;
-  if (!slmgen::build_programmed_model(program, model, error)) {
-    std::cerr << "slm gen model: " << args.program << ": " << error << '\n';
-    return kExitUsage;
-  }
+  if (!slmgen::build_programmed_model(program, model, error)) return report_failure(command, args.program, program_error(error));
   const auto bytes = slm::write_model(model);
   // The evidence: the reference continues every prompt as programmed, by the required margin.
   if (!slmgen::check_programmed_model(program, bytes, outcomes, error)) {
-    std::cerr << "slm gen model: " << args.program << ": the built model fails its program: " << error << '\n';
-    return kExitUsage;
+    return report_failure(command, args.program, program_error("the built model fails its program: " + error));
   }
-  if (auto s = slm::write_file_atomically(args.output, bytes); !s.ok()) {
-    std::cerr << "slm gen model: " << s.message << '\n';
-    return kExitUsage;
-  }
+  if (auto s = out.write(model_out, bytes); !s.ok()) return report_failure(command, "", s);
   if (!args.report.empty()) {
     nlohmann::ordered_json entries = nlohmann::ordered_json::array();
     for (std::size_t e = 0; e < outcomes.size(); ++e) {
@@ -67,12 +69,10 @@ int run_gen_programmed_model(const GenModelArgs& args) {
                                            {"content_digest", slm::to_hex(slm::content_digest(bytes))},
                                            {"min_margin_required", program.min_margin},
                                            {"entries", entries}};
-    if (auto s = slm::write_text_atomically(args.report, report.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");
-        !s.ok()) {
-      std::cerr << "slm gen model: " << s.message << '\n';
-      return kExitUsage;
-    }
+    const auto text_out = report.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+    if (auto s = out.write(report_out, text_out); !s.ok()) return report_failure(command, "", s);
   }
+  if (auto s = out.commit(); !s.ok()) return report_failure(command, "", s);
   std::cout << args.output << ": " << bytes.size() << " bytes, programmed (" << program.dtype << ", "
             << program.tokenizer << " tokenizer, " << program.layers << " layers)\n";
   for (std::size_t e = 0; e < outcomes.size(); ++e) {
@@ -86,24 +86,21 @@ int run_gen_programmed_model(const GenModelArgs& args) {
 }  // namespace
 
 int run_gen_model(const GenModelArgs& args) {
+  const char* command = "gen model";
   if (!args.program.empty()) return run_gen_programmed_model(args);
-  slmgen::ModelOptions options;
-  std::string error;
-  if (!slmgen::resolve_recipe(args.recipe, options, error)) {
-    std::cerr << "slm gen model: " << error << '\n';
-    return kExitUsage;
+  if (!args.report.empty()) {
+    return refuse(command, slm::make_error(slm::ErrorCode::E_ARG_VALUE, slm::kNoOffset, "--report needs --program"));
   }
-  const auto bytes = slm::write_model(slmgen::generate_model(options));
-  if (auto s = slm::validate_model(bytes); !s.ok()) {
-    // e.g. a quantized dtype with a dim that is not a multiple of 32
-    std::cerr << "slm gen model: these options give an invalid model: " << slm::error_info(s.status().code).name
-              << ": " << s.status().message << '\n';
-    return kExitUsage;
-  }
-  if (auto s = slm::write_file_atomically(args.output, bytes); !s.ok()) {
-    std::cerr << "slm gen model: " << s.message << '\n';
-    return kExitUsage;
-  }
+  // Every limit before anything is allocated (spec/tools.md, SLM-TOOL-007; format.md check 10).
+  auto options = slmgen::resolve_recipe(args.recipe);
+  if (!options.ok()) return refuse(command, options.status());
+  slm::OutputSet out;
+  const auto model_out = out.output(args.output);
+  if (auto s = out.prepare(); !s.ok()) return refuse(command, s);
+  const auto bytes = slm::write_model(slmgen::generate_model(options.value()));
+  if (auto s = slm::validate_model(bytes); !s.ok()) return refuse(command, s.status());  // a guard: the recipe checks cover it
+  if (auto s = out.write(model_out, bytes); !s.ok()) return report_failure(command, "", s);
+  if (auto s = out.commit(); !s.ok()) return report_failure(command, "", s);
   std::cout << args.output << ": " << bytes.size() << " bytes (preset " << args.recipe.preset << ", seed "
             << args.recipe.seed << ")\n";
   return kExitOk;
@@ -111,20 +108,42 @@ int run_gen_model(const GenModelArgs& args) {
 
 int run_gen_negatives(const GenNegativesArgs& args) {
   namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::create_directories(args.output_dir, ec);
-  if (ec) {
-    std::cerr << "slm gen negatives: " << args.output_dir << ": " << ec.message() << '\n';
-    return kExitUsage;
-  }
-  nlohmann::json manifest = nlohmann::json::array();
-  for (const auto& c : slmgen::make_negatives()) {
-    const fs::path file = fs::path(args.output_dir) / (c.id + ".slm");
-    fs::create_directories(file.parent_path(), ec);
-    if (auto s = slm::write_file_atomically(file.string(), c.bytes); ec || !s.ok()) {
-      std::cerr << "slm gen negatives: cannot write " << file << '\n';
-      return kExitUsage;
+  const char* command = "gen negatives";
+  const auto cases = slmgen::make_negatives();
+  // The folder and its sub-folders are this command's output: made here, removed again on failure.
+  std::vector<fs::path> made;
+  const auto make_dirs = [&](const fs::path& dir) {
+    std::vector<fs::path> missing;
+    for (fs::path p = dir; !p.empty() && !fs::exists(p); p = p.parent_path()) missing.push_back(p);
+    for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+      std::error_code ec;
+      if (!fs::create_directory(*it, ec) && ec) return false;
+      made.push_back(*it);
     }
+    return true;
+  };
+  const auto fail = [&](const slm::Status& s) {
+    for (auto it = made.rbegin(); it != made.rend(); ++it) {
+      std::error_code ec;
+      fs::remove(*it, ec);  // only if empty: nothing of the user's is in a folder made here
+    }
+    return report_failure(command, "", s);
+  };
+  slm::OutputSet out;
+  std::vector<slm::OutputSet::Id> ids;
+  for (const auto& c : cases) {
+    const fs::path file = fs::path(args.output_dir) / (c.id + ".slm");
+    if (!make_dirs(file.parent_path())) {
+      return fail(slm::make_error(slm::ErrorCode::E_OUT_NO_DIRECTORY, slm::kNoOffset, file.parent_path().string() + ": cannot be made"));
+    }
+    ids.push_back(out.output(file.string()));
+  }
+  const auto manifest_out = out.output((fs::path(args.output_dir) / "manifest.json").string());
+  if (auto s = out.prepare(); !s.ok()) return fail(s);
+  nlohmann::json manifest = nlohmann::json::array();
+  for (std::size_t k = 0; k < cases.size(); ++k) {
+    const auto& c = cases[k];
+    if (auto s = out.write(ids[k], c.bytes); !s.ok()) return fail(s);
     const auto& row = slm::error_info(c.expected);
     manifest.push_back({{"id", c.id},
                         {"file", c.id + ".slm"},
@@ -134,11 +153,8 @@ int run_gen_negatives(const GenNegativesArgs& args) {
                         {"verify_digest", c.verify_digest},
                         {"description", c.description}});
   }
-  if (auto s = slm::write_text_atomically((fs::path(args.output_dir) / "manifest.json").string(), manifest.dump(2) + "\n");
-      !s.ok()) {
-    std::cerr << "slm gen negatives: " << s.message << '\n';
-    return kExitUsage;
-  }
+  if (auto s = out.write(manifest_out, manifest.dump(2) + "\n"); !s.ok()) return fail(s);
+  if (auto s = out.commit(); !s.ok()) return fail(s);
   std::cout << args.output_dir << ": " << manifest.size() << " negative files and manifest.json\n";
   return kExitOk;
 }

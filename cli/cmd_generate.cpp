@@ -3,7 +3,10 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "report.h"
 #include "slm/adapter.h"
+#include "slm/descendant.h"
+#include "slm/model_file.h"
 #include "slm/generate.h"
 #include "slm/writer.h"
 #include "slm/tokenizer.h"
@@ -12,44 +15,55 @@ namespace slmcli {
 
 namespace {
 
-int report_error(const char* command, const slm::Status& status) {
-  const auto& row = slm::error_info(status.code);
-  std::cerr << "slm " << command << ": " << row.name << " [" << row.rule << "]: " << status.message << '\n';
-  return status.code == slm::ErrorCode::E_IO_READ ? kExitUsage : kExitRejected;
-}
+// A failure and the file it is about (an adapter's label carries its place in the stack).
+struct Failure {
+  std::string file;
+  slm::Status status;
+};
 
 // The model to run: the file itself, or the descendant its adapters make, applied in memory in
-// order (all or nothing, spec/adapters.md) the way `slm adapter apply` would write it.
-slm::Result<std::shared_ptr<slm::LoadedModel>> load_with_adapters(const GenerateArgs& args) {
+// order (all or nothing, spec/adapters.md) as `slm adapter apply` would write it.
+slm::Result<std::shared_ptr<slm::LoadedModel>> load_with_adapters(const GenerateArgs& args, Failure& failure) {
+  failure.file = args.model;
   if (args.adapters.empty()) return slm::load_model_file(args.model);
-  auto bytes = slm::read_file_bytes(args.model);
+  slm::ModelInfo info;
+  auto bytes = slm::read_fully_validated(args.model, info);
   if (!bytes.ok()) return bytes.status();
-  if (auto info = slm::validate_model(bytes.value(), {.verify_digest = true}); !info.ok()) return info.status();
-  auto description = slm::read_model(bytes.value());
-  if (!description.ok()) return description.status();
   std::vector<std::vector<std::uint8_t>> adapters;
-  for (const auto& path : args.adapters) {
-    auto adapter = slm::read_file_bytes(path);
-    if (!adapter.ok()) return adapter.status();
+  for (std::size_t k = 0; k < args.adapters.size(); ++k) {
+    auto adapter = slm::read_file_bytes(args.adapters[k]);
+    if (!adapter.ok()) {
+      failure.file = adapter_label(args.adapters[k], k, args.adapters.size());
+      return adapter.status();
+    }
     adapters.push_back(std::move(adapter.value()));
   }
-  auto applied = slm::apply_adapters(description.value(), adapters);
-  if (!applied.ok()) return applied.status();
-  return slm::load_model(std::move(applied.value().descendant));
+  const std::vector<std::span<const std::uint8_t>> stack(adapters.begin(), adapters.end());
+  slm::VectorSink descendant;
+  std::size_t failed = slm::kNoAdapter;
+  auto applied = slm::apply_stack(bytes.value(), info, stack, &descendant, &failed);
+  if (!applied.ok()) {
+    if (failed < args.adapters.size()) failure.file = adapter_label(args.adapters[failed], failed, args.adapters.size());
+    return applied.status();
+  }
+  bytes.value().clear();
+  bytes.value().shrink_to_fit();  // the parent is no longer needed: keep one model in memory
+  return slm::load_model(std::move(descendant.bytes()));
 }
 
 }  // namespace
 
 int run_generate(const GenerateArgs& args) {
-  auto model = load_with_adapters(args);
-  if (!model.ok()) return report_error("generate", model.status());
+  Failure failure;
+  auto model = load_with_adapters(args, failure);
+  if (!model.ok()) return report_failure("generate", failure.file, model.status());
   slm::GenerateRequest request;
   request.prompt = args.prompt;
   request.max_tokens = args.max_tokens;
   request.sampling = {args.temperature, args.top_k, args.top_p, args.seed};
   request.context = args.context;
   auto result = slm::generate(model.value(), request);
-  if (!result.ok()) return report_error("generate", result.status());
+  if (!result.ok()) return report_failure("generate", args.model, result.status());
   result.value().diagnostics.adapter_count = static_cast<std::uint32_t>(args.adapters.size());
   const auto& r = result.value();
   if (!args.json) {
@@ -89,7 +103,7 @@ int run_generate(const GenerateArgs& args) {
 
 int run_tokenize(const TokenizeArgs& args) {
   auto model = slm::load_model_file(args.model);
-  if (!model.ok()) return report_error("tokenize", model.status());
+  if (!model.ok()) return report_failure("tokenize", args.model, model.status());
   const slm::TokenizerRuntime tokenizer(model.value()->info().tokenizer);
   const auto ids = tokenizer.encode(args.text, !args.no_bos, false);
   if (args.json) {

@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "json_views.h"
+#include "report.h"
 #include "slm/validate.h"
 
 namespace slmcli {
@@ -14,13 +15,12 @@ int run_inspect(const InspectArgs& args) {
   slm::Result<slm::ModelInfo> info = source.status();
   if (source.ok()) info = slm::validate_model(*source.value());
   if (!info.ok()) {
-    const auto& row = slm::error_info(info.status().code);
     if (args.json) {
       std::cout << nlohmann::json{{"file", args.file}, {"ok", false}, {"error", error_json(info.status())}}.dump(2) << '\n';
     } else {
-      std::cerr << args.file << ": " << row.name << " [" << row.rule << "]: " << info.status().message << '\n';
+      std::cerr << error_line(args.file, info.status()) << '\n';
     }
-    return info.status().code == slm::ErrorCode::E_IO_READ ? kExitUsage : kExitRejected;
+    return exit_status_for(info.status());
   }
   const nlohmann::json j = model_info_json(info.value());
   if (args.json) {

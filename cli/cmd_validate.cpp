@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "json_views.h"
+#include "report.h"
 #include "slmconf/identity_json.h"
 #include "slm/validate.h"
 
@@ -38,10 +39,7 @@ int run_validate(const ValidateArgs& args) {
       std::cout << path << ": ok (" << info->tensors.size() << " tensors, "
                 << info->header.identity.parameter_count << " parameters)\n";
     } else {
-      const auto& row = slm::error_info(status.code);
-      std::cout << path << ": " << row.name << " [" << row.rule << "]";
-      if (status.has_offset()) std::cout << " at offset " << status.offset;
-      std::cout << ": " << status.message << '\n';
+      std::cout << error_line(path, status) << '\n';
     }
   }
   return exit_status;

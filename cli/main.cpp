@@ -1,9 +1,90 @@
 // `slm`: the command-line front of the reference library. Parsing only; work happens in cmd_*.cpp.
 #include <CLI/CLI.hpp>
 
+#include <cfloat>
 #include <cstdlib>
+#include <iostream>
+#include <sstream>
 
+#include "args.h"
 #include "commands.h"
+#include "report.h"
+
+namespace {
+
+// A numeric argument that failed its strict parse (SLM-TOOL-006); thrown out of CLI11's parse.
+struct ArgumentError {
+  slm::Status status;
+};
+
+// The flag's long name for messages: "--top-p" of "--top-p" or "-o,--output".
+std::string flag_of(const std::string& names) {
+  const auto comma = names.rfind(',');
+  return comma == std::string::npos ? names : names.substr(comma + 1);
+}
+
+template <class T>
+std::string shown(const T& value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+CLI::Option* add_u64(CLI::App* app, const std::string& names, std::uint64_t& target, slmcli::U64Range range,
+                     const std::string& description) {
+  return app
+      ->add_option_function<std::string>(
+          names,
+          [&target, range, flag = flag_of(names)](const std::string& text) {
+            if (auto s = slmcli::parse_u64(flag, text, range, target); !s.ok()) throw ArgumentError{s};
+          },
+          description)
+      ->default_str(shown(target));
+}
+
+CLI::Option* add_u32(CLI::App* app, const std::string& names, std::uint32_t& target, slmcli::U64Range range,
+                     const std::string& description) {
+  return app
+      ->add_option_function<std::string>(
+          names,
+          [&target, range, flag = flag_of(names)](const std::string& text) {
+            if (auto s = slmcli::parse_u32(flag, text, range, target); !s.ok()) throw ArgumentError{s};
+          },
+          description)
+      ->default_str(shown(target));
+}
+
+// An override that is either absent or given (zero included: the recipe refuses it).
+CLI::Option* add_override(CLI::App* app, const std::string& names, std::optional<std::uint32_t>& target,
+                          const std::string& description) {
+  return app->add_option_function<std::string>(
+      names,
+      [&target, flag = flag_of(names)](const std::string& text) {
+        std::uint32_t value = 0;
+        if (auto s = slmcli::parse_u32(flag, text, {}, value); !s.ok()) throw ArgumentError{s};
+        target = value;
+      },
+      description);
+}
+
+template <class F>
+CLI::Option* add_f64(CLI::App* app, const std::string& names, F& target, slmcli::F64Range range,
+                     const std::string& description) {
+  return app
+      ->add_option_function<std::string>(
+          names,
+          [&target, range, flag = flag_of(names)](const std::string& text) {
+            double value = 0;
+            if (auto s = slmcli::parse_f64(flag, text, range, value); !s.ok()) throw ArgumentError{s};
+            target = static_cast<F>(value);
+          },
+          description)
+      ->default_str(shown(target));
+}
+
+constexpr std::uint64_t kMaxContext = 1u << 20;  // max_seq_len's format limit (SLM-LIM-002)
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"slm: SLM1 reference tools (validate, inspect, generate)"};
@@ -27,16 +108,16 @@ int main(int argc, char** argv) {
   auto& recipe = model.recipe;
   gm->add_option("--preset", recipe.preset, "tiny | small | stories15m | large")->capture_default_str();
   gm->add_option("-o,--output", model.output, "output .slm file")->required();
-  gm->add_option("--seed", recipe.seed, "PRNG seed (SplitMix64)")->capture_default_str();
+  add_u64(gm, "--seed", recipe.seed, {}, "PRNG seed (SplitMix64)");
   gm->add_option("--tokenizer", recipe.tokenizer, "byte | bpe (default: the preset's)");
   gm->add_option("--dtype", recipe.dtype, "f32 | q8_0 | q4_0 for every matrix (default: the preset's mix)");
   gm->add_flag("--untied", recipe.untied, "store a separate output.weight classifier");
-  gm->add_option("--layers", recipe.layers, "override n_layers");
-  gm->add_option("--dim", recipe.dim, "override dim");
-  gm->add_option("--hidden-dim", recipe.hidden_dim, "override hidden_dim");
-  gm->add_option("--heads", recipe.heads, "override n_heads");
-  gm->add_option("--kv-heads", recipe.kv_heads, "override n_kv_heads");
-  gm->add_option("--vocab", recipe.vocab, "override vocab_size (BPE only)");
+  add_override(gm, "--layers", recipe.layers, "override n_layers (1..1024)");
+  add_override(gm, "--dim", recipe.dim, "override dim (1..65536)");
+  add_override(gm, "--hidden-dim", recipe.hidden_dim, "override hidden_dim (1..262144)");
+  add_override(gm, "--heads", recipe.heads, "override n_heads (1..1024, divides dim)");
+  add_override(gm, "--kv-heads", recipe.kv_heads, "override n_kv_heads (1..1024, divides n_heads)");
+  add_override(gm, "--vocab", recipe.vocab, "override vocab_size (BPE only, 259..1048576)");
   gm->add_option("--program", model.program,
                  "JSON program: build a model whose greedy continuations are the given texts (--dtype applies)");
   gm->add_option("--report", model.report, "with --program: write each entry's tokens and per-token logit margins as JSON");
@@ -57,7 +138,7 @@ int main(int argc, char** argv) {
   c->add_option("--cases", conform.cases_dir, "case tree")->capture_default_str();
   c->add_option("--only", conform.only, "glob over case ids, e.g. 'tensors/*'");
   c->add_option("--skip", conform.skip_file, "skip list: one case id or glob per line");
-  c->add_option("--timeout", conform.timeout_seconds, "seconds per case")->capture_default_str();
+  add_f64(c, "--timeout", conform.timeout_seconds, {0, 86400, false, true}, "seconds per case, (0, 86400]");
   c->add_option("--report", conform.report_dir, "report directory ('' for none)")->capture_default_str();
   c->add_option("--cache", conform.cache_dir, "where generated inputs are kept")->capture_default_str();
   c->add_flag("--no-progress", no_progress, "no progress output on stderr");
@@ -66,12 +147,12 @@ int main(int argc, char** argv) {
   auto* g = app.add_subcommand("generate", "Generate text from a model (greedy unless --temperature > 0)");
   g->add_option("model", generate.model, ".slm file")->required();
   g->add_option("--prompt", generate.prompt, "prompt text")->capture_default_str();
-  g->add_option("--max-tokens", generate.max_tokens, "tokens to generate at most")->capture_default_str();
-  g->add_option("--temperature", generate.temperature, "0 = greedy")->capture_default_str();
-  g->add_option("--top-k", generate.top_k, "keep the k most probable tokens (0 = all)")->capture_default_str();
-  g->add_option("--top-p", generate.top_p, "nucleus: the shortest prefix reaching this mass")->capture_default_str();
-  g->add_option("--seed", generate.seed, "xorshift64* seed (0 = the default seed)")->capture_default_str();
-  g->add_option("--context", generate.context, "KV cache positions (0 = max_seq_len)")->capture_default_str();
+  add_u32(g, "--max-tokens", generate.max_tokens, {0, kMaxContext}, "tokens to generate at most, 0..2^20");
+  add_f64(g, "--temperature", generate.temperature, {0, FLT_MAX}, "0 = greedy; finite, >= 0");
+  add_u32(g, "--top-k", generate.top_k, {0, kMaxContext}, "keep the k most probable tokens (0 = all)");
+  add_f64(g, "--top-p", generate.top_p, {0, 1, false, true}, "nucleus: the shortest prefix reaching this mass, (0, 1]");
+  add_u64(g, "--seed", generate.seed, {}, "xorshift64* seed, 0..2^64-1 (0 = the default seed)");
+  add_u32(g, "--context", generate.context, {0, kMaxContext}, "KV cache positions (0 = max_seq_len)");
   g->add_flag("--json", generate.json, "tokens, margins and diagnostics as JSON");
   g->add_option("--adapter", generate.adapters, "adapter to apply in memory first (repeatable, in order)");
 
@@ -112,8 +193,8 @@ int main(int argc, char** argv) {
   ga->add_option("--kind", gen_adapter.kind, "dense | sparse | lowrank")->capture_default_str();
   ga->add_option("--parent", gen_adapter.parent, "the parent .slm")->required();
   ga->add_option("-o,--output", gen_adapter.output, "adapter file")->required();
-  ga->add_option("--seed", gen_adapter.seed, "SplitMix64 seed (random adapters)")->capture_default_str();
-  ga->add_option("--entries", gen_adapter.entries, "tensors to change (random adapters)")->capture_default_str();
+  add_u64(ga, "--seed", gen_adapter.seed, {}, "SplitMix64 seed (random adapters)");
+  add_u32(ga, "--entries", gen_adapter.entries, {1, 16384}, "tensors to change (random adapters), 1..16384");
   ga->add_option("--fix", gen_adapter.fix_program,
                  "program file: the delta from a programmed parent to the model of this program");
 
@@ -121,6 +202,8 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+  } catch (const ArgumentError& e) {
+    return slmcli::refuse("", e.status);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : slmcli::kExitUsage;

@@ -75,6 +75,14 @@ slm::Tokenizer synthetic_bpe_tokenizer(std::uint32_t vocab_size) {
   return t;
 }
 
+slm::DType tensor_dtype(const ModelOptions& o, const slm::RequiredTensor& req) {
+  if (req.norm) return DType::F32;
+  if (req.name == "tok_embeddings.weight") return o.embedding_dtype;
+  if (req.name == "output.weight") return o.output_dtype;
+  if (req.name.find(".attention.") != std::string::npos) return o.attention_dtype;
+  return o.ffn_dtype;
+}
+
 slm::ModelDescription generate_model(const ModelOptions& o) {
   slm::ModelDescription model;
   model.hparams = o.hparams;
@@ -84,13 +92,7 @@ slm::ModelDescription generate_model(const ModelOptions& o) {
   for (const auto& req : slm::required_tensors(o.hparams, o.untied_output)) {
     std::uint64_t elements = 1;
     for (auto d : req.shape) elements *= d;
-    DType dtype = DType::F32;
-    if (!req.norm) {
-      if (req.name == "tok_embeddings.weight") dtype = o.embedding_dtype;
-      else if (req.name == "output.weight") dtype = o.output_dtype;
-      else if (req.name.find(".attention.") != std::string::npos) dtype = o.attention_dtype;
-      else dtype = o.ffn_dtype;
-    }
+    const DType dtype = tensor_dtype(o, req);
     // Weights ~ U[-1, 1) / sqrt(inner dim); norm weights ~ 1 + U[-0.1, 0.1).
     const float scale = req.norm ? 0.1f : 1.0f / static_cast<float>(std::sqrt(static_cast<double>(req.shape.back())));
     std::vector<float> values(static_cast<std::size_t>(elements));

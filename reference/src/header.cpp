@@ -20,18 +20,34 @@ struct HparamLimit {
   std::size_t offset;
   std::uint32_t max;
   const char* name;
+  std::uint32_t Hyperparameters::*field;
 };
 
+// SLM-LIM-002, in its order: the one table for the validator (check 10) and the generators.
 constexpr HparamLimit kHparamLimits[] = {
-    {hdr::kVocabSize, limits::kMaxVocab, "vocab_size"},  {hdr::kDim, limits::kMaxDim, "dim"},
-    {hdr::kHiddenDim, limits::kMaxHiddenDim, "hidden_dim"}, {hdr::kLayers, limits::kMaxLayers, "n_layers"},
-    {hdr::kHeads, limits::kMaxHeads, "n_heads"},          {hdr::kKvHeads, limits::kMaxHeads, "n_kv_heads"},
-    {hdr::kMaxSeqLen, limits::kMaxSeqLen, "max_seq_len"},
+    {hdr::kVocabSize, limits::kMaxVocab, "vocab_size", &Hyperparameters::vocab_size},
+    {hdr::kDim, limits::kMaxDim, "dim", &Hyperparameters::dim},
+    {hdr::kHiddenDim, limits::kMaxHiddenDim, "hidden_dim", &Hyperparameters::hidden_dim},
+    {hdr::kLayers, limits::kMaxLayers, "n_layers", &Hyperparameters::n_layers},
+    {hdr::kHeads, limits::kMaxHeads, "n_heads", &Hyperparameters::n_heads},
+    {hdr::kKvHeads, limits::kMaxHeads, "n_kv_heads", &Hyperparameters::n_kv_heads},
+    {hdr::kMaxSeqLen, limits::kMaxSeqLen, "max_seq_len", &Hyperparameters::max_seq_len},
 };
 
 Section read_section(const std::uint8_t* h, std::size_t at) { return {load_u64(h + at), load_u64(h + at + 8)}; }
 
 }  // namespace
+
+Status check_hparam_limits(const Hyperparameters& hp) {
+  for (const auto& lim : kHparamLimits) {
+    const std::uint32_t v = hp.*lim.field;
+    if (fails(ErrorCode::E_LIMIT_HPARAM, v > lim.max)) {
+      return make_error(ErrorCode::E_LIMIT_HPARAM, lim.offset,
+                        std::string(lim.name) + " " + std::to_string(v) + " exceeds " + std::to_string(lim.max));
+    }
+  }
+  return Status::success();
+}
 
 Status decode_header(std::span<const std::uint8_t> prefix, std::uint64_t file_size, Header& out) {
   const std::size_t have = prefix.size();
@@ -67,21 +83,9 @@ Status decode_header(std::span<const std::uint8_t> prefix, std::uint64_t file_si
   if (auto s = check_reserved_zero(prefix, hdr::kReserved1, hdr::kReserved1 + 4); !s.ok()) return s;
   if (auto s = check_reserved_zero(prefix, hdr::kReservedTail, kHeaderLength); !s.ok()) return s;
   // 10. hyperparameter limits
-  for (const auto& lim : kHparamLimits) {
-    const std::uint32_t v = load_u32(h + lim.offset);
-    if (fails(ErrorCode::E_LIMIT_HPARAM, v > lim.max)) {
-      return make_error(ErrorCode::E_LIMIT_HPARAM, lim.offset,
-                        std::string(lim.name) + " " + std::to_string(v) + " exceeds " + std::to_string(lim.max));
-    }
-  }
   auto& hp = out.hparams;
-  hp.vocab_size = load_u32(h + hdr::kVocabSize);
-  hp.dim = load_u32(h + hdr::kDim);
-  hp.hidden_dim = load_u32(h + hdr::kHiddenDim);
-  hp.n_layers = load_u32(h + hdr::kLayers);
-  hp.n_heads = load_u32(h + hdr::kHeads);
-  hp.n_kv_heads = load_u32(h + hdr::kKvHeads);
-  hp.max_seq_len = load_u32(h + hdr::kMaxSeqLen);
+  for (const auto& lim : kHparamLimits) hp.*lim.field = load_u32(h + lim.offset);
+  if (auto s = check_hparam_limits(hp); !s.ok()) return s;
   hp.norm_eps = load_f32(h + hdr::kNormEps);
   hp.rope_theta = load_f32(h + hdr::kRopeTheta);
   auto& id = out.identity;

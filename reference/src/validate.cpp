@@ -113,12 +113,17 @@ Status validate_identity(const Header& h, const std::vector<TensorEntry>& tensor
 }  // namespace
 
 Status validate_hparams(const Hyperparameters& hp) {
-  const std::pair<std::uint32_t, std::size_t> nonzero[] = {
-      {hp.vocab_size, hdr::kVocabSize}, {hp.dim, hdr::kDim},         {hp.hidden_dim, hdr::kHiddenDim},
-      {hp.n_layers, hdr::kLayers},      {hp.n_heads, hdr::kHeads},   {hp.n_kv_heads, hdr::kKvHeads},
-      {hp.max_seq_len, hdr::kMaxSeqLen}};
-  for (const auto& [value, field] : nonzero) {
-    if (fails(ErrorCode::E_HPARAM_INVALID, value == 0)) return make_error(ErrorCode::E_HPARAM_INVALID, field, "hyperparameter is zero");
+  struct Field {
+    std::uint32_t value;
+    std::size_t offset;
+    const char* name;
+  };
+  const Field nonzero[] = {{hp.vocab_size, hdr::kVocabSize, "vocab_size"}, {hp.dim, hdr::kDim, "dim"},
+                           {hp.hidden_dim, hdr::kHiddenDim, "hidden_dim"}, {hp.n_layers, hdr::kLayers, "n_layers"},
+                           {hp.n_heads, hdr::kHeads, "n_heads"},          {hp.n_kv_heads, hdr::kKvHeads, "n_kv_heads"},
+                           {hp.max_seq_len, hdr::kMaxSeqLen, "max_seq_len"}};
+  for (const auto& f : nonzero) {
+    if (fails(ErrorCode::E_HPARAM_INVALID, f.value == 0)) return make_error(ErrorCode::E_HPARAM_INVALID, f.offset, std::string(f.name) + " is zero");
   }
   if (fails(ErrorCode::E_HPARAM_INVALID, hp.dim % hp.n_heads != 0)) return make_error(ErrorCode::E_HPARAM_INVALID, hdr::kHeads, "n_heads does not divide dim");
   if (fails(ErrorCode::E_HPARAM_INVALID, (hp.dim / hp.n_heads) % 2 != 0)) return make_error(ErrorCode::E_HPARAM_INVALID, hdr::kHeads, "head dim is odd");

@@ -19,10 +19,9 @@
 namespace {
 
 std::shared_ptr<const slm::LoadedModel> model_from(const slmgen::ModelRecipe& recipe) {
-  slmgen::ModelOptions options;
-  std::string error;
-  EXPECT_TRUE(slmgen::resolve_recipe(recipe, options, error)) << error;
-  auto model = slm::load_model(slm::write_model(slmgen::generate_model(options)));
+  auto options = slmgen::resolve_recipe(recipe);
+  EXPECT_TRUE(options.ok()) << options.status().message;
+  auto model = slm::load_model(slm::write_model(slmgen::generate_model(options.value())));
   EXPECT_TRUE(model.ok());
   return model.value();
 }

@@ -18,10 +18,9 @@ slm::ModelDescription generated(bool untied, std::uint32_t vocab = 300) {
   r.dtype = "f32";
   r.untied = untied;
   r.vocab = vocab;
-  slmgen::ModelOptions o;
-  std::string error;
-  EXPECT_TRUE(slmgen::resolve_recipe(r, o, error)) << error;
-  return slmgen::generate_model(o);
+  auto o = slmgen::resolve_recipe(r);
+  EXPECT_TRUE(o.ok()) << o.status().message;
+  return slmgen::generate_model(o.value());
 }
 
 TEST(Llama2cCheckpoint, SlmToLlama2cToSlmIsByteIdentical) {

@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <new>
 
 #include "slm/adapter.h"
+#include "slm/descendant.h"
 #include "slm/validate.h"
 #include "slm/writer.h"
 #include "slmgen/adapter_gen.h"
@@ -85,10 +87,9 @@ TEST(MemoryBounds, StreamingValidationDoesNotGrowWithTensorData) {
   slmgen::ModelRecipe recipe;
   recipe.preset = "small";
   recipe.layers = 40;  // ~8 MB of f32 weights
-  slmgen::ModelOptions options;
-  std::string error;
-  ASSERT_TRUE(slmgen::resolve_recipe(recipe, options, error)) << error;
-  const auto bytes = slm::write_model(slmgen::generate_model(options));
+  auto options = slmgen::resolve_recipe(recipe);
+  ASSERT_TRUE(options.ok()) << options.status().message;
+  const auto bytes = slm::write_model(slmgen::generate_model(options.value()));
   ASSERT_GT(bytes.size(), 8000000u);
   slmtest::TempDir dir;
   const auto path = dir.file("big.slm");
@@ -100,6 +101,62 @@ TEST(MemoryBounds, StreamingValidationDoesNotGrowWithTensorData) {
   EXPECT_TRUE(ok);
   // header + tokenizer (~4 KB) + directory (363 entries) + decoded entries + one 256 KiB chunk
   EXPECT_LT(peak, 1u << 20) << "validation allocated " << peak << " bytes for a " << bytes.size() << "-byte file";
+}
+
+TEST(MemoryBounds, ApplyingAStackDoesNotGrowWithTensorData) {
+  // A dense adapter on every tensor of a ~5 MB f32 model: apply_stack holds no copy of the parent,
+  // of the adapter's payload (read in place), of an intermediate model or of a whole tensor. Bound
+  // on the heap it allocates beyond the caller's parent and adapter bytes: 512 KiB, for the entry
+  // headers, the directory copies, the two 64 KiB chunk buffers and the outcome.
+  slmgen::ModelOptions options = *slmgen::preset("small");
+  options.hparams.dim = 256;
+  options.hparams.hidden_dim = 512;
+  options.hparams.n_layers = 2;
+  const std::vector<std::uint8_t> parent = slm::write_model(slmgen::generate_model(options));
+  const auto info = slm::validate_model(parent, {.verify_digest = true});
+  ASSERT_TRUE(info.ok());
+  slmgen::AdapterOptions o;
+  o.kind = slm::AdapterKind::DENSE;
+  o.entries = 100000;  // every tensor
+  const std::vector<std::uint8_t> adapter = slm::write_adapter(slmgen::generate_adapter(info.value(), o));
+  std::size_t decoded = 0;
+  {
+    const auto a = slm::decode_adapter(adapter);
+    ASSERT_TRUE(a.ok());
+    ASSERT_EQ(a->entries.size(), info->tensors.size());
+    for (const auto& e : a->entries) decoded += e.values.size() * sizeof(float);
+  }
+  ASSERT_GT(parent.size(), 4000000u);
+  const std::vector<std::span<const std::uint8_t>> stack = {adapter};
+
+  class CountingSink final : public slm::ByteSink {
+  public:
+    slm::Status append(std::span<const std::uint8_t> bytes) override { return n_ += bytes.size(), slm::Status::success(); }
+    slm::Status patch(std::uint64_t offset, std::span<const std::uint8_t> bytes) override {
+      return offset >= 24 && offset + bytes.size() <= 64 ? slm::Status::success() : slm::make_error(slm::ErrorCode::E_IO_WRITE, offset);
+    }
+    std::uint64_t size() const override { return n_; }
+
+  private:
+    std::uint64_t n_ = 0;
+  };
+  std::uint64_t file_length = 0;
+  const std::size_t peak_null = peak_allocation([&] {
+    auto r = slm::apply_stack(parent, info.value(), stack, nullptr);
+    file_length = r.ok() ? r->file_length : 0;
+  });
+  CountingSink sink;
+  bool written = false;
+  const std::size_t peak_sink = peak_allocation([&] { written = slm::apply_stack(parent, info.value(), stack, &sink).ok(); });
+  ASSERT_TRUE(written);
+  EXPECT_EQ(sink.size(), file_length);
+  const std::size_t held = parent.size() + adapter.size();
+  for (const std::size_t peak : {peak_null, peak_sink}) {
+    EXPECT_LE(peak, 512u << 10) << "apply_stack allocated " << peak << " bytes; the decoded entries would be " << decoded;
+    EXPECT_LE(2 * (held + peak), 3 * held) << "within 1.5 x (parent + adapter) with the caller's buffers";
+  }
+  std::printf("[ apply_stack ] parent %zu B, adapter %zu B, decoded entries %zu B; peak extra heap: null sink %zu B, "
+              "counting sink %zu B\n", parent.size(), adapter.size(), decoded, peak_null, peak_sink);
 }
 
 }  // namespace

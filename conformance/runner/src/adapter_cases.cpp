@@ -7,7 +7,7 @@
 
 #include "case_files.h"
 #include "slm/adapter.h"
-#include "slm/atomic_file.h"
+#include "slm/output_set.h"
 #include "slm/errors.h"
 #include "slm/sha256.h"
 #include "slm/validate.h"

@@ -6,7 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "slm/atomic_file.h"
+#include "slm/output_set.h"
+#include "slmconf/recipe_json.h"
 #include "slm/sha256.h"
 #include "slm/validate.h"
 #include "slm/writer.h"
@@ -71,18 +72,6 @@ std::vector<ValidCase> valid_cases() {
   return out;
 }
 
-json recipe_json(const slmgen::ModelRecipe& r) {
-  json j = {{"preset", r.preset}, {"seed", r.seed}};
-  if (!r.tokenizer.empty()) j["tokenizer"] = r.tokenizer;
-  if (!r.dtype.empty()) j["dtype"] = r.dtype;
-  if (r.untied) j["untied"] = true;
-  if (r.layers) j["layers"] = r.layers;
-  if (r.dim) j["dim"] = r.dim;
-  if (r.heads) j["heads"] = r.heads;
-  if (r.kv_heads) j["kv_heads"] = r.kv_heads;
-  return j;
-}
-
 }  // namespace
 
 json tensor_digests_json(const std::vector<std::uint8_t>& file, const slm::ModelInfo& info) {
@@ -111,15 +100,14 @@ namespace {
 
 
 std::string write_valid(const fs::path& root, const ValidCase& v) {
-  slmgen::ModelOptions options;
-  std::string error;
-  if (!slmgen::resolve_recipe(v.recipe, options, error)) return v.id + ": " + error;
-  const auto bytes = slm::write_model(slmgen::generate_model(options));
+  const auto options = slmgen::resolve_recipe(v.recipe);
+  if (!options.ok()) return v.id + ": " + options.status().message;
+  const auto bytes = slm::write_model(slmgen::generate_model(options.value()));
   const auto info = slm::validate_model(bytes, {.verify_digest = true});
   if (!info.ok()) return v.id + ": generated model is invalid: " + info.status().message;
   const json tensors = tensor_digests_json(bytes, info.value());
   const bool commit = bytes.size() <= kCommitLimit;
-  json input = commit ? json{{"file", "model.slm"}} : json{{"generate", recipe_json(v.recipe)}};
+  json input = commit ? json{{"file", "model.slm"}} : json{{"generate", recipe_to_json(v.recipe)}};
   input["sha256"] = slm::to_hex(slm::sha256(bytes));
   json rules = {"SLM-ID-001", "SLM-ID-002", "SLM-ID-003"};
   if (v.verify_digest) rules.push_back("SLM-DIG-001");

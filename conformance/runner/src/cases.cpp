@@ -7,11 +7,12 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "slm/atomic_file.h"
+#include "slm/output_set.h"
 #include "slm/model_file.h"
 #include "slm/sha256.h"
 #include "slm/writer.h"
 #include "slmconf/program_json.h"
+#include "slmconf/recipe_json.h"
 #include "slmgen/program.h"
 #include "slmgen/recipe.h"
 
@@ -52,20 +53,6 @@ std::string cache_input(const std::string& cache_dir, const std::vector<std::uin
   return path.string();
 }
 
-bool recipe_from_json(const json& j, slmgen::ModelRecipe& r) {
-  if (!j.is_object()) return false;
-  r.preset = j.value("preset", r.preset);
-  r.seed = j.value("seed", r.seed);
-  r.tokenizer = j.value("tokenizer", r.tokenizer);
-  r.dtype = j.value("dtype", r.dtype);
-  r.untied = j.value("untied", r.untied);
-  r.layers = j.value("layers", r.layers);
-  r.dim = j.value("dim", r.dim);
-  r.heads = j.value("heads", r.heads);
-  r.kv_heads = j.value("kv_heads", r.kv_heads);
-  return true;
-}
-
 std::string load_input(Case& c, const json& input, const std::string& cache_dir) {
   std::string error;
   if (input.contains("file")) {
@@ -76,11 +63,12 @@ std::string load_input(Case& c, const json& input, const std::string& cache_dir)
     c.input_path = cache_input(cache_dir, bytes, error);
   } else if (input.contains("generate")) {
     slmgen::ModelRecipe recipe;
-    slmgen::ModelOptions options;
-    if (!recipe_from_json(input["generate"], recipe) || !slmgen::resolve_recipe(recipe, options, error)) {
-      return "bad recipe: " + error;
+    if (!recipe_from_json(input["generate"], recipe)) return "bad recipe: not an object of the right types";
+    auto options = slmgen::resolve_recipe(recipe);  // every limit checked before anything is allocated
+    if (!options.ok()) {
+      return "bad recipe: " + std::string(slm::error_info(options.status().code).name) + ": " + options.status().message;
     }
-    const auto bytes = slm::write_model(slmgen::generate_model(options));
+    const auto bytes = slm::write_model(slmgen::generate_model(options.value()));
     c.input_path = cache_input(cache_dir, bytes, error);
   } else if (input.contains("program")) {
     slmgen::ModelProgram program;

@@ -6,7 +6,8 @@
 #include <optional>
 
 #include "case_files.h"
-#include "slm/atomic_file.h"
+#include "slm/output_set.h"
+#include "slmconf/recipe_json.h"
 #include "slm/errors.h"
 #include "slm/generate.h"
 #include "slm/model_file.h"
@@ -174,15 +175,13 @@ std::vector<Golden> goldens() {
 bool materialise(const Golden& g, const fs::path& dir, std::vector<std::uint8_t>& bytes, json& input,
                  std::string& program_text, std::string& error) {
   if (g.recipe) {
-    slmgen::ModelOptions options;
-    if (!slmgen::resolve_recipe(*g.recipe, options, error)) return false;
-    bytes = slm::write_model(slmgen::generate_model(options));
-    json r = {{"preset", g.recipe->preset}, {"seed", g.recipe->seed}};
-    if (!g.recipe->tokenizer.empty()) r["tokenizer"] = g.recipe->tokenizer;
-    if (!g.recipe->dtype.empty()) r["dtype"] = g.recipe->dtype;
-    if (g.recipe->layers) r["layers"] = g.recipe->layers;
-    if (g.recipe->heads) r["heads"] = g.recipe->heads;
-    if (g.recipe->kv_heads) r["kv_heads"] = g.recipe->kv_heads;
+    const auto options = slmgen::resolve_recipe(*g.recipe);
+    if (!options.ok()) {
+      error = options.status().message;
+      return false;
+    }
+    bytes = slm::write_model(slmgen::generate_model(options.value()));
+    const json r = recipe_to_json(*g.recipe);
     input = {{"generate", r}};
   } else {
     slmgen::ModelProgram p = *g.program;

@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <system_error>
 
-#include "slm/atomic_file.h"
+#include "slm/output_set.h"
 #include "slmconf/results.h"
 
 namespace slmconf {

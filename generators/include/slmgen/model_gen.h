@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "slm/architecture.h"
 #include "slm/writer.h"
 
 namespace slmgen {
@@ -28,6 +29,10 @@ std::vector<std::string> preset_names();
 slm::Tokenizer synthetic_bpe_tokenizer(std::uint32_t vocab_size);
 slm::Tokenizer byte_tokenizer();
 
+// The dtype a required tensor gets under these options (norms are always f32).
+slm::DType tensor_dtype(const ModelOptions& options, const slm::RequiredTensor& tensor);
+
+// Precondition: options passed resolve_recipe's checks (or are a preset's), so sizes are bounded.
 slm::ModelDescription generate_model(const ModelOptions& options);
 
 }  // namespace slmgen

@@ -14,6 +14,10 @@ namespace slm {
 // bytes of the file.
 Status decode_header(std::span<const std::uint8_t> prefix, std::uint64_t file_size, Header& out);
 
+// Check 10 (SLM-LIM-002) on hyperparameters already in hand; the generators run it before they
+// allocate anything. Offset: the header field of the first hyperparameter over its limit.
+Status check_hparam_limits(const Hyperparameters& hp);
+
 struct DecodedTokenizer {
   Tokenizer tokenizer;
   std::vector<std::uint64_t> piece_offsets;  // absolute offset of each piece record (BPE)
