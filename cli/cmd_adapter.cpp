@@ -55,7 +55,7 @@ slm::Result<slm::ModelInfo> validate_parent(const std::string& path) {
 
 int run_adapter_inspect(const AdapterArgs& args) {
   const std::string& path = args.adapters.front();
-  auto bytes = slm::read_file_bytes(path);
+  auto bytes = slm::read_adapter_file(path);
   if (!bytes.ok()) return print_rejection(path, bytes.status(), args.json);
   auto adapter = slm::decode_adapter(bytes.value());
   if (!adapter.ok()) return print_rejection(path, adapter.status(), args.json);
@@ -91,7 +91,7 @@ int run_adapter_validate(const AdapterArgs& args) {
   if (!parent.ok()) return print_rejection(args.parent, parent.status(), args.json);
   int exit_status = kExitOk;
   for (const auto& path : args.adapters) {
-    auto bytes = slm::read_file_bytes(path);
+    auto bytes = slm::read_adapter_file(path);
     slm::Status status = bytes.status();
     if (bytes.ok()) status = slm::validate_adapter(bytes.value(), parent.value()).status();
     if (!status.ok()) {
@@ -119,7 +119,7 @@ int run_adapter_apply(const AdapterArgs& args) {
   if (!parent_bytes.ok()) return print_rejection(args.parent, parent_bytes.status(), args.json);
   std::vector<std::vector<std::uint8_t>> adapters;
   for (std::size_t k = 0; k < args.adapters.size(); ++k) {
-    auto bytes = slm::read_file_bytes(args.adapters[k]);
+    auto bytes = slm::read_adapter_file(args.adapters[k]);
     if (!bytes.ok()) return print_rejection(adapter_label(args.adapters[k], k, args.adapters.size()), bytes.status(), args.json);
     adapters.push_back(std::move(bytes.value()));
   }
@@ -128,6 +128,8 @@ int run_adapter_apply(const AdapterArgs& args) {
   std::size_t failed = slm::kNoAdapter;
   auto applied = slm::apply_stack(parent_bytes.value(), info, stack, &out.sink(model_out), &failed);
   if (!applied.ok()) {
+    // The staged output could not be written: a failure of the environment, not of an input.
+    if (applied.status().code == slm::ErrorCode::E_IO_WRITE) return report_failure(command, "", applied.status());
     const std::string label =
         failed < args.adapters.size() ? adapter_label(args.adapters[failed], failed, args.adapters.size()) : args.parent;
     return print_rejection(label, applied.status(), args.json);

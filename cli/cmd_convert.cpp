@@ -45,7 +45,8 @@ int export_llama2c(const ConvertArgs& args) {
   const auto checkpoint_out = out.output(args.output);
   const auto tokenizer_out = out.output(args.tokenizer);
   if (auto s = out.prepare(); !s.ok()) return refuse(command, s);
-  auto file = slm::read_file_bytes(args.to_llama2c);
+  slm::ModelInfo info;
+  auto file = slm::read_fully_validated(args.to_llama2c, info);  // streaming first: never reads an invalid file whole
   if (!file.ok()) return report_failure(command, args.to_llama2c, file.status());
   auto model = slm::read_model(file.value());
   if (!model.ok()) return report_failure(command, args.to_llama2c, model.status());

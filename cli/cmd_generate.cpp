@@ -31,7 +31,7 @@ slm::Result<std::shared_ptr<slm::LoadedModel>> load_with_adapters(const Generate
   if (!bytes.ok()) return bytes.status();
   std::vector<std::vector<std::uint8_t>> adapters;
   for (std::size_t k = 0; k < args.adapters.size(); ++k) {
-    auto adapter = slm::read_file_bytes(args.adapters[k]);
+    auto adapter = slm::read_adapter_file(args.adapters[k]);
     if (!adapter.ok()) {
       failure.file = adapter_label(args.adapters[k], k, args.adapters.size());
       return adapter.status();

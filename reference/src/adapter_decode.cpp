@@ -4,6 +4,8 @@
 // before the walk has shown that the bytes it describes are in the file.
 #include "check.h"
 #include "slm/adapter.h"
+#include "slm/model_file.h"
+#include "slm/source.h"
 
 #include <algorithm>
 #include <array>
@@ -53,9 +55,8 @@ Status check_magic(std::span<const std::uint8_t> bytes, AdapterKind& kind) {
   return Status::success();
 }
 
-// A1-A11. Reads at most the first 192 bytes.
-Status decode_adapter_header(std::span<const std::uint8_t> bytes, Adapter& out, std::uint32_t& entry_count) {
-  const std::uint64_t size = bytes.size();
+// A1-A11 on the first min(size, 192) bytes of a file of `size` bytes.
+Status decode_adapter_header(std::span<const std::uint8_t> bytes, std::uint64_t size, Adapter& out, std::uint32_t& entry_count) {
   if (auto s = check_magic(bytes, out.kind); !s.ok()) return s;
   if (fails(ErrorCode::E_ADP_VERSION, size >= 8 && load_u32(bytes.data() + adp::kVersion) != kAdapterVersion)) {
     return make_error(ErrorCode::E_ADP_VERSION, adp::kVersion);
@@ -264,7 +265,7 @@ Result<Adapter> decode_adapter_checked(std::span<const std::uint8_t> bytes, bool
   Adapter adapter;
   std::uint32_t entry_count = 0;
   // A1-A11
-  if (auto s = decode_adapter_header(bytes, adapter, entry_count); !s.ok()) return s;
+  if (auto s = decode_adapter_header(bytes, bytes.size(), adapter, entry_count); !s.ok()) return s;
   // A12-A19: every entry and payload inside the file (size == file_length after A7)
   std::vector<EntryLayout> layout;
   std::uint64_t at = kAdapterHeaderLength;
@@ -298,5 +299,20 @@ Result<Adapter> decode_adapter_checked(std::span<const std::uint8_t> bytes, bool
 Result<Adapter> decode_adapter(std::span<const std::uint8_t> bytes) { return decode_adapter_checked(bytes, true); }
 
 Result<Adapter> decode_adapter_without_payloads(std::span<const std::uint8_t> bytes) { return decode_adapter_checked(bytes, false); }
+
+Result<std::vector<std::uint8_t>> read_adapter_file(const std::string& path) {
+  auto source = FileSource::open(path);
+  if (!source.ok()) return source.status();
+  const std::uint64_t size = source.value()->size();
+  // A1-A11 need only the header and the real size: a huge, sparse or wrong file is refused here,
+  // before its bytes are read or memory is reserved for them.
+  std::array<std::uint8_t, kAdapterHeaderLength> prefix{};
+  const std::span<std::uint8_t> head(prefix.data(), static_cast<std::size_t>(std::min<std::uint64_t>(size, prefix.size())));
+  if (auto s = source.value()->read(0, head); !s.ok()) return s;
+  Adapter header;
+  std::uint32_t entry_count = 0;
+  if (auto s = decode_adapter_header(head, size, header, entry_count); !s.ok()) return s;
+  return read_file_bytes(path);
+}
 
 }  // namespace slm

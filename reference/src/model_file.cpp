@@ -1,6 +1,10 @@
 #include "slm/model_file.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdlib>
+#include <limits>
 
 namespace slm {
 
@@ -55,18 +59,40 @@ Result<std::shared_ptr<LoadedModel>> load_model_file(const std::string& path, co
   return load_owned(std::move(block), bytes, options);
 }
 
+std::uint64_t memory_budget() {
+#if defined(_SC_PHYS_PAGES) && defined(_SC_PAGESIZE)
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+  if (pages > 0 && page > 0) {
+    return std::min<std::uint64_t>(static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page),
+                                   std::numeric_limits<std::size_t>::max());
+  }
+#endif
+  return std::numeric_limits<std::size_t>::max();
+}
+
 Result<std::vector<std::uint8_t>> read_file_bytes(const std::string& path) {
   auto source = FileSource::open(path);
   if (!source.ok()) return source.status();
-  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(source.value()->size()));
+  const std::uint64_t size = source.value()->size();
+  // A size is checked against memory before it is allocated: never an abort on a huge file.
+  if (size > memory_budget()) {
+    return make_error(ErrorCode::E_LIMIT_ADDRESS_SPACE, kNoOffset,
+                      path + ": " + std::to_string(size) + " bytes do not fit this machine's memory");
+  }
+  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
   if (auto s = source.value()->read(0, bytes); !s.ok()) return s;
   return bytes;
 }
 
 Result<std::vector<std::uint8_t>> read_fully_validated(const std::string& path, ModelInfo& info) {
+  // Streaming validation first (checks 1-49: check 50, the digest, is last and runs in memory
+  // below), so a malformed file of any size is rejected before it is read whole.
+  auto source = FileSource::open(path);
+  if (!source.ok()) return source.status();
+  if (auto streamed = validate_model(*source.value()); !streamed.ok()) return streamed.status();
   auto bytes = read_file_bytes(path);
   if (!bytes.ok()) return bytes.status();
-  auto validated = validate_model(bytes.value(), {.verify_digest = true});
+  auto validated = validate_model(bytes.value(), {.verify_digest = true});  // the file may have changed meanwhile
   if (!validated.ok()) return validated.status();
   info = std::move(validated.value());
   return bytes;

@@ -107,7 +107,7 @@ Answer validate_adapter_file(const Request& request) {
   slm::ModelInfo parent;
   auto parent_bytes = slm::read_fully_validated(request.parent, parent);
   if (!parent_bytes.ok()) return rejection(parent_bytes.status());
-  auto adapter = slm::read_file_bytes(request.path);
+  auto adapter = slm::read_adapter_file(request.path);
   if (!adapter.ok()) return rejection(adapter.status());
   auto result = slm::validate_adapter(adapter.value(), parent);
   if (!result.ok()) return rejection(result.status());
@@ -126,7 +126,7 @@ Answer apply_adapter_files(const Request& request) {
   std::vector<std::string> paths = {request.path};
   paths.insert(paths.end(), request.stack.begin(), request.stack.end());
   for (const auto& path : paths) {
-    auto bytes = slm::read_file_bytes(path);
+    auto bytes = slm::read_adapter_file(path);
     if (!bytes.ok()) return rejection(bytes.status());
     adapters.push_back(std::move(bytes.value()));
   }

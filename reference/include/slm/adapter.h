@@ -83,6 +83,12 @@ Result<Adapter> decode_adapter(std::span<const std::uint8_t> bytes);
 // from the adapter's bytes (apply_stack), so a validated adapter costs no second copy of its payload.
 [[nodiscard]] Result<Adapter> decode_adapter_without_payloads(std::span<const std::uint8_t> bytes);
 
+// Reads an adapter file for decode_adapter: checks A1-A11 on its header and real size first (same
+// codes and offsets as decode_adapter), so a huge or special file is refused without being read;
+// E_IO_READ for what cannot be opened or read (a directory, a FIFO), E_LIMIT_ADDRESS_SPACE for a
+// file beyond this machine's memory.
+[[nodiscard]] Result<std::vector<std::uint8_t>> read_adapter_file(const std::string& path);
+
 // Checks A29-A36 of a decoded adapter against its parent. `parent` must have passed full validation
 // (validate_model with verify_digest), because A34 compares content digests.
 Status check_adapter_binding(const Adapter& adapter, const ModelInfo& parent);

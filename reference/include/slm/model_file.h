@@ -45,11 +45,14 @@ Result<std::shared_ptr<LoadedModel>> load_model(std::vector<std::uint8_t> file, 
 // Validates by streaming first, then reads the file only if it is valid and addressable.
 Result<std::shared_ptr<LoadedModel>> load_model_file(const std::string& path, const LoadOptions& options = {});
 
-// Reads a whole file (E_IO_READ on failure); used by tools for small inputs.
+// The most bytes read_file_bytes will hold: the machine's physical memory (and the address space).
+std::uint64_t memory_budget();
+
+// Reads a whole file (E_IO_READ on failure, E_LIMIT_ADDRESS_SPACE beyond memory_budget()).
 Result<std::vector<std::uint8_t>> read_file_bytes(const std::string& path);
 
-// Reads a whole model file and validates it fully (content digest included), as an adapter's
-// parent must be (spec/adapters.md: the binding compares content digests); `info` gets the result.
+// Validates a model file fully by streaming (content digest included), then reads it whole, as an
+// adapter's parent must be (spec/adapters.md: the binding compares content digests); `info` gets the result.
 Result<std::vector<std::uint8_t>> read_fully_validated(const std::string& path, ModelInfo& info);
 
 }  // namespace slm
