@@ -61,6 +61,7 @@ test: unit wasm-check fuzz-ci
 bench: build
 	python3 bench/validate_throughput.py --slm $(SLM) --out reports/bench
 	python3 bench/generate_throughput.py --bin $(BUILD)/bin --out reports/bench
+	python3 bench/apply_memory.py --slm $(SLM) --out reports/bench
 	$(BUILD)/bin/slm_micro_bench --benchmark_out=reports/bench/micro.json --benchmark_out_format=json
 
 clean:
