@@ -17,15 +17,27 @@ int run_conform(const slmconf::RunnerOptions& options) {
     std::cerr << "slm conform: " << error << '\n';
     return status;
   }
-  std::size_t passed = 0, failed = 0, skipped = 0;
-  for (const auto& r : run.results) {
-    if (r.outcome == slmconf::Outcome::PASS) ++passed;
-    else if (r.outcome == slmconf::Outcome::SKIPPED) ++skipped;
-    else ++failed;
+  // Failed (a wrong answer) and errored (no comparable answer: errored, timeout, crash, garbage) are
+  // different news for a runtime's author: counted apart.
+  const auto counts = slmconf::count_results(run.results);
+  const int errored = counts.of(slmconf::Outcome::ERRORED) + counts.of(slmconf::Outcome::TIMEOUT) +
+                      counts.of(slmconf::Outcome::CRASH) + counts.of(slmconf::Outcome::GARBAGE);
+  std::cout << "runtime " << slmconf::terminal_safe(run.info.runtime_name) << " "
+            << slmconf::terminal_safe(run.info.runtime_version) << " (" << slmconf::terminal_safe(options.runtime) << ")\n";
+  if (!run.info.report_dir.empty()) std::cout << "reports in " << slmconf::terminal_safe(run.info.report_dir) << "\n";
+  std::cout << "conform: " << counts.of(slmconf::Outcome::PASS) << " passed, " << counts.of(slmconf::Outcome::FAIL)
+            << " failed, " << errored << " errored, " << counts.of(slmconf::Outcome::SKIPPED) << " skipped";
+  if (errored > 0) {
+    std::cout << " (";
+    const char* sep = "";
+    for (auto o : {slmconf::Outcome::ERRORED, slmconf::Outcome::TIMEOUT, slmconf::Outcome::CRASH, slmconf::Outcome::GARBAGE}) {
+      if (counts.of(o) == 0) continue;
+      std::cout << sep << counts.of(o) << " " << slmconf::outcome_name(o);
+      sep = ", ";
+    }
+    std::cout << ")";
   }
-  std::cout << "runtime " << run.info.runtime_name << " " << run.info.runtime_version << " (" << options.runtime << ")\n";
-  if (!run.info.report_dir.empty()) std::cout << "reports in " << run.info.report_dir << "\n";
-  std::cout << "conform: " << passed << " passed, " << failed << " failed, " << skipped << " skipped\n";
+  std::cout << "\n";
   return status;
 }
 

@@ -9,6 +9,8 @@ reference (by calling `slm validate --json`), except where told to misbehave:
   --no-hello         print nothing at start
   --skew-logits X    add X to every reported logit (tokenize and generate are answered by `slm protocol`)
   --flip-last-token  add 1 to the last generated token id
+  --name NAME        the name in the hello (control characters and long names test the runner)
+  --daemon MARKER    at start, fork a child that calls setsid() and sleeps with MARKER in its argv
 Usage: fake_runtime.py SLM_BINARY [options]"""
 import argparse
 import json
@@ -27,7 +29,12 @@ ap.add_argument("--status-not-text", action="store_true")
 ap.add_argument("--no-hello", action="store_true")
 ap.add_argument("--skew-logits", type=float, default=0.0)
 ap.add_argument("--flip-last-token", action="store_true")
+ap.add_argument("--name", default="fake-runtime")
+ap.add_argument("--daemon", default="")
 args = ap.parse_args()
+if args.daemon and os.fork() == 0:
+    os.setsid()  # leaves the runtime's process group: only a subreaper runner can still end it
+    os.execvp("sleep", ["sleep", "3600", args.daemon])
 reference = None  # `slm protocol`, started on the first tokenize or generate request
 
 
@@ -62,7 +69,7 @@ def answer(request):
 
 
 if not args.no_hello:
-    print(json.dumps({"type": "hello", "protocol": "slm-conform/1", "name": "fake-runtime", "version": "0",
+    print(json.dumps({"type": "hello", "protocol": "slm-conform/1", "name": args.name, "version": "0",
                       "capabilities": ["validate", "tokenize", "generate"]}), flush=True)
 for line in sys.stdin:
     request = json.loads(line)

@@ -186,6 +186,121 @@ class Harness(unittest.TestCase):
         with open(os.path.join(self.report("r"), "summary.md")) as f:
             self.assertIn("unexpected pass", f.read().lower())
 
+    # ---- A harness that survives its inputs (hostile tester's findings) ----
+
+    def copy_cases(self, only_prefixes):
+        """A private case tree with the cases whose id starts with one of the prefixes."""
+        tree = os.path.join(self.tmp, "cases")
+        keep = [c for c in manifest() if c["id"].startswith(tuple(only_prefixes))]
+        for c in keep:
+            shutil.copytree(os.path.join(CASES, c["id"]), os.path.join(tree, c["id"]))
+        with open(os.path.join(tree, "manifest.json"), "w") as f:
+            json.dump({"cases": keep}, f)
+        return tree, [c["id"] for c in keep]
+
+    def edit_case(self, tree, case_id, edit):
+        path = os.path.join(tree, case_id, "expected.json")
+        with open(path) as f:
+            e = json.load(f)
+        edit(e)
+        with open(path, "w") as f:
+            json.dump(e, f)
+
+    def test_a_broken_case_is_errored_and_the_run_goes_on(self):
+        tree, ids = self.copy_cases(["header/"])
+        self.edit_case(tree, ids[0], lambda e: e["input"].update(sha256="00" * 32))
+        self.edit_case(tree, ids[1], lambda e: e.update(input={"generate": {"preset": "tiny", "layers": 100000000}, "sha256": "00"}))
+        self.edit_case(tree, ids[2], lambda e: e.update(input={"generate": {"preset": "tiny", "layers": "two"}, "sha256": "00"}))
+        self.edit_case(tree, ids[3], lambda e: e.update(input={"file": "../../../../../../etc/passwd", "sha256": "00"}))
+        self.edit_case(tree, ids[4], lambda e: e.update(input={"file": "/etc/passwd", "sha256": "00"}))
+        os.symlink("/etc/passwd", os.path.join(tree, ids[5], "outside.slm"))
+        self.edit_case(tree, ids[5], lambda e: e.update(input={"file": "outside.slm", "sha256": "00"}))
+        r = subprocess.run([SLM, "conform", "--runtime", "ref", "--cases", tree, "--report", self.report("r"), "--no-progress"],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        res = results(self.report("r"))
+        self.assertEqual(len(res), len(ids))
+        for broken in ids[:6]:
+            self.assertEqual(res[broken]["outcome"], "errored", broken)
+            self.assertIn("case cannot be loaded", res[broken]["reason"])
+        for k in (3, 4, 5):
+            self.assertIn("outside the case tree" if k != 4 else "absolute path", res[ids[k]]["reason"])
+        self.assertIn("E_LIMIT_HPARAM", res[ids[1]]["reason"])
+        self.assertTrue(all(res[i]["outcome"] == "pass" for i in ids[6:]))
+        self.assertIn("6 errored", r.stdout)
+        # a broken case outside --only does not matter at all
+        r = subprocess.run([SLM, "conform", "--runtime", "ref", "--cases", tree, "--report", "", "--no-progress",
+                            "--only", ids[7]], capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_skip_list_must_be_a_small_regular_file(self):
+        for bad in ("/dev/zero", self.tmp):
+            r = conform("ref", self.report("r"), "--skip", bad)
+            self.assertEqual(r.returncode, 2, bad)
+            self.assertIn("not a regular file", r.stderr)
+        big = os.path.join(self.tmp, "big.txt")
+        with open(big, "w") as f:
+            f.write("x\n" * (1 << 20))
+        self.assertEqual(conform("ref", self.report("r"), "--skip", big).returncode, 2)
+
+    def test_hostile_hello_name_is_bounded_and_escaped(self):
+        name = "\u001b]0;pwn\u0007" + "n" * 260
+        r = conform(f"cmd:{PY} {FAKE} {SLM} --name '{name}'", os.path.join(self.tmp, "rep", "{runtime}"), "--only", "header/*")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertNotIn("\x1b", r.stdout + r.stderr)
+        self.assertNotIn("\x07", r.stdout + r.stderr)
+        self.assertIn("\\x1b]0;pwn\\x07", r.stdout)
+        folders = os.listdir(os.path.join(self.tmp, "rep"))
+        self.assertEqual(len(folders), 1)
+        self.assertLessEqual(len(folders[0]), 64)
+
+    def test_one_shot_exit_statuses_are_what_they_are(self):
+        script = os.path.join(self.tmp, "exit255.sh")
+        with open(script, "w") as f:
+            f.write("#!/bin/sh\nexit 255\n")
+        os.chmod(script, 0o755)
+        r = conform(f"oneshot:{script}", self.report("r"), "--only", "header/bad-magic")
+        self.assertEqual(r.returncode, 1)
+        reason = results(self.report("r"))["header/bad-magic"]["reason"]
+        self.assertIn("exited with status 255", reason)
+        self.assertNotIn("signal", reason)
+        # the runner's own /bin/sh -c is the process that dies here, so the signal is the runtime's
+        conform("oneshot:kill -SEGV $$", self.report("r2"), "--only", "header/bad-magic")
+        self.assertIn("killed by signal 11 (SIGSEGV)", results(self.report("r2"))["header/bad-magic"]["reason"])
+
+    def test_no_process_started_by_a_run_outlives_it(self):
+        marker = f"slm-harness-daemon-{os.getpid()}"
+        for mode in ("cmd", "crash"):
+            extra = "--crash-every 2" if mode == "crash" else ""
+            conform(f"cmd:{PY} {FAKE} {SLM} --daemon {marker} {extra}", self.report(mode), "--only", "header/*")
+        left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout.split()
+        for pid in left:
+            os.kill(int(pid), 9)
+        self.assertEqual(left, [], "processes left running by the runtime")
+
+    def test_the_reference_speaker_answers_every_line(self):
+        bad_lines = [
+            b'{"seq": 1, "op": "validate", "path": "\\ud800"}',  # a lone surrogate
+            b'{"seq": 2, "op": "validate", "path": "\xff\xfe"}',  # invalid UTF-8
+            b'{"seq": 3, "op": "generate", "path": "m.slm", "temperature": NaN}',
+            b'{"op": "validate", "path": "x"}',  # no seq
+            b'{"seq": -4, "op": "validate", "path": "x"}',
+            b'{"seq": 5, "op": "generate", "path": "m.slm", "max_tokens": "5"}',
+            b'{"seq": 6, "op": "apply_adapter", "path": "a", "parent": "p", "stack": "notalist"}',
+            b'{"seq": 7, "op": "validate", "path": "' + b"x" * (1 << 20) + b'"}',
+            b'not json at all',
+            b'{"seq": 8, "op": "no_such_op", "path": "x"}',
+        ]
+        data = b"\n".join(bad_lines) + b'\n{"op": "bye"}\n'
+        out = subprocess.run([SLM, "protocol"], input=data, capture_output=True, timeout=60).stdout.decode().splitlines()
+        self.assertEqual(json.loads(out[0])["type"], "hello")
+        answers = [json.loads(line) for line in out[1:]]
+        self.assertEqual(len(answers), len(bad_lines), out)
+        for answer in answers:
+            self.assertEqual(answer["status"], "errored", answer)
+            self.assertTrue(answer["message"])
+        self.assertEqual([a["seq"] for a in answers], [None, None, None, None, None, 5, 6, None, None, 8])
+
     def test_usage_errors(self):
         self.assertEqual(conform("bogus:x", self.report("r")).returncode, 2)
         self.assertEqual(conform("ref", self.report("r"), "--only", "no/such/*").returncode, 2)
@@ -293,4 +408,4 @@ class Harness(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(argv=[sys.argv[0]], verbosity=2)
+    unittest.main(argv=[sys.argv[0]] + sys.argv[3:], verbosity=2)

@@ -1,6 +1,7 @@
 // Reading the case tree and materialising inputs that are not committed as plain files.
 #include "slmconf/cases.h"
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -40,6 +41,29 @@ bool parse_level(const std::string& s, Level& out) {
 
 std::string sha256_hex(const std::vector<std::uint8_t>& bytes) { return slm::to_hex(slm::sha256(bytes)); }
 
+// An input never leaves the case tree (spec/protocol.md section 1): the path, with every symbolic
+// link resolved, must lie inside the tree's root. Returns the path, or "" with `error` set.
+std::string contained_path(const fs::path& root, const fs::path& case_dir, const json& name, std::string& error) {
+  if (!name.is_string() || name.get<std::string>().empty()) {
+    error = "an input file name is not a non-empty string";
+    return "";
+  }
+  const fs::path relative(name.get<std::string>());
+  if (relative.is_absolute()) {
+    error = "input " + relative.string() + " is an absolute path; inputs are relative to the case folder";
+    return "";
+  }
+  std::error_code ec;
+  const fs::path resolved = fs::weakly_canonical(case_dir / relative, ec);
+  const fs::path base = fs::weakly_canonical(root, ec);
+  const auto [b, r] = std::mismatch(base.begin(), base.end(), resolved.begin(), resolved.end());
+  if (ec || b != base.end()) {
+    error = "input " + relative.string() + " resolves to " + resolved.string() + ", outside the case tree " + base.string();
+    return "";
+  }
+  return (case_dir / relative).string();
+}
+
 // Writes `bytes` to cache_dir/<sha256>.slm once; the name makes stale entries impossible.
 std::string cache_input(const std::string& cache_dir, const std::vector<std::uint8_t>& bytes, std::string& error) {
   const fs::path path = fs::path(cache_dir) / (sha256_hex(bytes) + ".slm");
@@ -53,13 +77,17 @@ std::string cache_input(const std::string& cache_dir, const std::vector<std::uin
   return path.string();
 }
 
-std::string load_input(Case& c, const json& input, const std::string& cache_dir) {
+std::string load_input(Case& c, const json& input, const fs::path& root, const std::string& cache_dir) {
   std::string error;
+  if (!input.is_object()) return "an input is not an object";
   if (input.contains("file")) {
-    c.input_path = (fs::path(c.dir) / input["file"].get<std::string>()).string();
+    c.input_path = contained_path(root, c.dir, input["file"], error);
+    if (c.input_path.empty()) return error;
   } else if (input.contains("hex")) {
+    const std::string hex = contained_path(root, c.dir, input["hex"], error);
+    if (hex.empty()) return error;
     std::vector<std::uint8_t> bytes;
-    if (!parse_annotated_hex(read_text(fs::path(c.dir) / input["hex"].get<std::string>()), bytes, error)) return error;
+    if (!parse_annotated_hex(read_text(hex), bytes, error)) return error;
     c.input_path = cache_input(cache_dir, bytes, error);
   } else if (input.contains("generate")) {
     slmgen::ModelRecipe recipe;
@@ -71,21 +99,24 @@ std::string load_input(Case& c, const json& input, const std::string& cache_dir)
     const auto bytes = slm::write_model(slmgen::generate_model(options.value()));
     c.input_path = cache_input(cache_dir, bytes, error);
   } else if (input.contains("program")) {
+    const std::string program_path = contained_path(root, c.dir, input["program"], error);
+    if (program_path.empty()) return error;
     slmgen::ModelProgram program;
     slm::ModelDescription model;
-    if (!program_from_json_text(read_text(fs::path(c.dir) / input["program"].get<std::string>()), program, error) ||
+    if (!program_from_json_text(read_text(program_path), program, error) ||
         !slmgen::build_programmed_model(program, model, error)) {
       return "bad program: " + error;
     }
     c.input_path = cache_input(cache_dir, slm::write_model(model), error);
   } else if (input.contains("absent")) {
-    c.input_path = (fs::path(c.dir) / input["absent"].get<std::string>()).string();
-    return "";
+    c.input_path = contained_path(root, c.dir, input["absent"], error);
+    return c.input_path.empty() ? error : "";
   } else {
     return "input has none of file, hex, generate, program, absent";
   }
   if (!error.empty()) return error;
-  c.input_sha256 = input.value("sha256", "");
+  if (!input.contains("sha256") || !input["sha256"].is_string()) return "input without a sha256 string";
+  c.input_sha256 = input["sha256"].get<std::string>();
   auto bytes = slm::read_file_bytes(c.input_path);
   if (!bytes.ok()) return bytes.status().message;
   if (sha256_hex(bytes.value()) != c.input_sha256) {
@@ -131,7 +162,7 @@ GenerationExpectation load_generation(const json& e) {
   return g;
 }
 
-std::string load_case_json(const fs::path& case_dir, const std::string& cache_dir, Case& c) {
+std::string load_case_json(const fs::path& root, const fs::path& case_dir, const std::string& cache_dir, Case& c) {
   const json j = json::parse(read_text(case_dir / "expected.json"), nullptr, false);
   if (j.is_discarded() || !j.is_object()) return (case_dir / "expected.json").string() + ": not a JSON object";
   c.dir = fs::absolute(case_dir).string();
@@ -178,22 +209,22 @@ std::string load_case_json(const fs::path& case_dir, const std::string& cache_di
   for (const char* key : {"parent"}) {
     if (!j.contains(key)) continue;
     Case other = c;
-    if (auto err = load_input(other, j[key], cache_dir); !err.empty()) return std::string(key) + ": " + err;
+    if (auto err = load_input(other, j[key], root, cache_dir); !err.empty()) return std::string(key) + ": " + err;
     c.parent_path = other.input_path;
   }
   for (const auto& more : j.value("stack", json::array())) {
     Case other = c;
-    if (auto err = load_input(other, more, cache_dir); !err.empty()) return "stack: " + err;
+    if (auto err = load_input(other, more, root, cache_dir); !err.empty()) return "stack: " + err;
     c.stack_paths.push_back(other.input_path);
   }
   c.generate_after_apply = c.op == "apply_adapter" && j.contains("request");
-  return load_input(c, j.at("input"), cache_dir);
+  return load_input(c, j.at("input"), root, cache_dir);
 }
 
 // A case tree may come from anywhere: a malformed expected.json is an error message, not a crash.
-std::string load_case(const fs::path& case_dir, const std::string& cache_dir, Case& c) {
+std::string load_case(const fs::path& root, const fs::path& case_dir, const std::string& cache_dir, Case& c) {
   try {
-    return load_case_json(case_dir, cache_dir, c);
+    return load_case_json(root, case_dir, cache_dir, c);
   } catch (const json::exception& e) {
     return (case_dir / "expected.json").string() + ": " + e.what();
   }
@@ -235,11 +266,21 @@ bool parse_annotated_hex(const std::string& text, std::vector<std::uint8_t>& out
 std::string load_cases(const std::string& dir, const std::string& cache_dir, std::vector<Case>& out) {
   const json manifest = json::parse(read_text(fs::path(dir) / "manifest.json"), nullptr, false);
   if (manifest.is_discarded() || !manifest.contains("cases")) return dir + "/manifest.json: missing or malformed";
+  if (!manifest["cases"].is_array()) return dir + "/manifest.json: cases is not an array";
   for (const auto& entry : manifest["cases"]) {
+    if (!entry.is_object() || !entry.contains("id") || !entry["id"].is_string()) return dir + "/manifest.json: a case without an id";
+    const std::string id = entry["id"].get<std::string>();
+    // A case that cannot be loaded is errored, and the run goes on (spec/protocol.md section 1).
     Case c;
-    const std::string id = entry.at("id").get<std::string>();
-    if (auto error = load_case(fs::path(dir) / id, cache_dir, c); !error.empty()) return id + ": " + error;
-    if (c.id != id) return id + ": expected.json has id '" + c.id + "'";
+    std::string error;
+    if (id.empty() || fs::path(id).is_absolute() || id.find("..") != std::string::npos) error = "not a case id";
+    else error = load_case(fs::path(dir), fs::path(dir) / id, cache_dir, c);
+    if (error.empty() && c.id != id) error = "expected.json has id '" + c.id + "'";
+    if (!error.empty()) {
+      c = Case{};
+      c.id = id;
+      c.load_error = error;
+    }
     out.push_back(std::move(c));
   }
   return "";

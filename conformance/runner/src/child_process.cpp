@@ -6,9 +6,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <dirent.h>
+#include <sys/prctl.h>
+
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <utility>
+#include <vector>
 
 namespace slmconf {
 
@@ -22,8 +28,46 @@ std::string shell_quote(const std::string& s) {
   return out + "'";
 }
 
+std::string ExitStatus::describe() const {
+  if (!signaled) return "exited with status " + std::to_string(value);
+  const char* name = ::sigabbrev_np(value);
+  return "killed by signal " + std::to_string(value) + (name ? std::string(" (SIG") + name + ")" : std::string());
+}
+
+void reap_orphans() {
+  const pid_t self = ::getpid();
+  for (int round = 0; round < 8; ++round) {  // an orphan's own orphans arrive after it dies
+    std::vector<pid_t> children;
+    if (DIR* proc = ::opendir("/proc")) {
+      while (const dirent* e = ::readdir(proc)) {
+        char* end = nullptr;
+        const long pid = std::strtol(e->d_name, &end, 10);
+        if (pid <= 0 || *end != '\0') continue;
+        std::ifstream stat("/proc/" + std::string(e->d_name) + "/stat");
+        std::string line;
+        std::getline(stat, line);
+        // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so parse after the last ')'
+        const auto close = line.rfind(')');
+        if (close == std::string::npos) continue;
+        char state = 0;
+        long ppid = 0;
+        if (std::sscanf(line.c_str() + close + 1, " %c %ld", &state, &ppid) == 2 && ppid == self) {
+          children.push_back(static_cast<pid_t>(pid));
+        }
+      }
+      ::closedir(proc);
+    }
+    if (children.empty()) return;
+    for (pid_t pid : children) ::kill(pid, SIGKILL);
+    for (pid_t pid : children) ::waitpid(pid, nullptr, 0);
+  }
+}
+
 std::unique_ptr<ChildProcess> ChildProcess::spawn(const std::string& command_line, bool with_stdin, std::string& error) {
   ::signal(SIGPIPE, SIG_IGN);  // a runtime that dies mid-write must not kill the runner
+  // Orphans of a runtime (a daemon that called setsid) become the runner's children, so that
+  // kill() can end them: no process started by a run outlives it.
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   int in[2] = {-1, -1}, out[2], err[2];
   if ((with_stdin && ::pipe2(in, O_CLOEXEC) != 0) || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
     error = std::string("pipe: ") + std::strerror(errno);
@@ -120,15 +164,15 @@ ChildProcess::ReadStatus ChildProcess::read_all(std::string& out, std::size_t ma
   return ReadStatus::END_OF_FILE;
 }
 
-int ChildProcess::wait(Clock::time_point deadline) {
-  while (exit_status_ < 0 && pid_ > 0) {
+std::optional<ExitStatus> ChildProcess::wait(Clock::time_point deadline) {
+  while (!exit_status_ && pid_ > 0) {
     int status = 0;
     const pid_t r = ::waitpid(pid_, &status, WNOHANG);
     if (r == pid_) {
-      exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      exit_status_ = WIFSIGNALED(status) ? ExitStatus{true, WTERMSIG(status)} : ExitStatus{false, WEXITSTATUS(status)};
       break;
     }
-    if (Clock::now() >= deadline) return -1;
+    if (Clock::now() >= deadline) return std::nullopt;
     if (stderr_ >= 0) pump(std::min(deadline, Clock::now() + std::chrono::milliseconds(10)));
     else ::usleep(2000);
   }
@@ -142,11 +186,13 @@ std::string ChildProcess::take_stderr() {
 
 void ChildProcess::kill() {
   if (pid_ > 0) ::kill(-pid_, SIGKILL);  // the whole group: sh -c may have children of its own
-  if (pid_ > 0 && exit_status_ < 0) {
+  if (pid_ > 0 && !exit_status_) {
     int status = 0;
     ::waitpid(pid_, &status, 0);
-    exit_status_ = 128 + SIGKILL;
+    exit_status_ = ExitStatus{true, SIGKILL};
   }
+  if (pid_ > 0) reap_orphans();
+  pid_ = -1;
   for (int* fd : {&stdin_, &stdout_, &stderr_}) {
     if (*fd >= 0) ::close(*fd);
     *fd = -1;

@@ -3,11 +3,20 @@
 #pragma once
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace slmconf {
 
 using Clock = std::chrono::steady_clock;
+
+// How a process ended: an exit code, or the signal that killed it (never confused: a runtime that
+// exits 255 did not die of signal 127).
+struct ExitStatus {
+  bool signaled = false;
+  int value = 0;  // the exit code, or the signal number
+  std::string describe() const;  // "exited with status 3", "killed by signal 9 (SIGKILL)"
+};
 
 class ChildProcess {
 public:
@@ -24,20 +33,26 @@ public:
   ReadStatus read_line(std::string& line, std::size_t max_bytes, Clock::time_point deadline);
   // Everything on stdout until EOF (TOO_LONG past max_bytes), then the exit status: for one-shot runs.
   ReadStatus read_all(std::string& out, std::size_t max_bytes, Clock::time_point deadline);
-  // Exit status (>= 0), 128 + signal for a signal, -1 if still running at the deadline.
-  int wait(Clock::time_point deadline);
+  // How it ended, or nullopt if it is still running at the deadline.
+  std::optional<ExitStatus> wait(Clock::time_point deadline);
   std::string take_stderr();
-  void kill();  // SIGKILL to the whole process group, then reap
+  // SIGKILL to the whole process group, then reap it and every orphan it left: the runner is a child
+  // subreaper, so a descendant that escaped the group (setsid) is reparented to it and killed here.
+  void kill();
 
 private:
   ChildProcess() = default;
   bool pump(Clock::time_point deadline);  // one poll round; false on timeout
   int pid_ = -1, stdin_ = -1, stdout_ = -1, stderr_ = -1;
   bool stdout_eof_ = false;
-  int exit_status_ = -1;
+  std::optional<ExitStatus> exit_status_;
   std::string out_buffer_, err_buffer_;
 };
 
 std::string shell_quote(const std::string& s);
+
+// Kills and reaps every process whose parent is this one (orphans reparented to the subreaper
+// runner); the runner has no other children while it drives a runtime.
+void reap_orphans();
 
 }  // namespace slmconf

@@ -1,5 +1,6 @@
 // `cmd:` (a long-lived protocol speaker) and `oneshot:` (one process per case) connectors.
 #include <algorithm>
+#include <optional>
 
 #include "child_process.h"
 #include "slmconf/connector.h"
@@ -35,6 +36,7 @@ public:
     std::string error;
     if (!child_ && !start(error)) {
       a.kind = Attempt::Kind::CRASH;
+      a.not_started = true;
       a.detail = "runtime did not start: " + error;
       a.stderr_text = pending_stderr_;
       pending_stderr_.clear();
@@ -62,8 +64,8 @@ public:
     Request bye;
     bye.op = "bye";
     child_->write_line(request_line(bye));
-    if (child_->wait(deadline_after(1)) < 0) child_->kill();
-    child_.reset();
+    if (!child_->wait(deadline_after(1))) child_->kill();
+    child_.reset();  // kills what is left of its process group and reaps its orphans
   }
 
 private:
@@ -86,10 +88,8 @@ private:
   }
 
   std::string exit_detail() {
-    const int status = child_->wait(deadline_after(0.5));
-    if (status < 0) return "runtime closed its output";
-    return status >= 128 ? "runtime killed by signal " + std::to_string(status - 128)
-                         : "runtime exited with status " + std::to_string(status);
+    const auto status = child_->wait(deadline_after(0.5));
+    return status ? "runtime " + status->describe() : "runtime closed its output";
   }
 
   // Ends an attempt that has no answer: the runtime's state is unknown, so it is restarted.
@@ -134,22 +134,22 @@ public:
     const auto deadline = deadline_after(timeout_seconds);
     std::string out;
     const auto status = child->read_all(out, kMaxLineBytes, deadline);
-    const int exit_status = status == ChildProcess::ReadStatus::END_OF_FILE ? child->wait(deadline) : -1;
+    const auto exit_status = status == ChildProcess::ReadStatus::END_OF_FILE ? child->wait(deadline) : std::nullopt;
     a.stderr_text = child->take_stderr();
     if (status == ChildProcess::ReadStatus::TOO_LONG) {
       a.kind = Attempt::Kind::GARBAGE;
       a.detail = "more than 1 MiB on stdout";
-    } else if (exit_status < 0) {
+    } else if (!exit_status) {
       a.kind = Attempt::Kind::TIMEOUT;
       a.detail = "did not finish within the timeout";
-    } else if (exit_status > 2) {
+    } else if (exit_status->signaled || exit_status->value > 2) {
       a.kind = Attempt::Kind::CRASH;
-      a.detail = exit_status >= 128 ? "killed by signal " + std::to_string(exit_status - 128)
-                                    : "exit status " + std::to_string(exit_status) + " (0 accept, 1 reject, 2 I/O error)";
+      a.detail = exit_status->describe() + (exit_status->signaled ? "" : " (0 accept, 1 reject, 2 I/O error)");
     } else {
       // 2 is a rejection too: the input could not be read (spec/protocol.md, "One-shot mode")
-      a.answer = parse_oneshot_output(exit_status == 0, out);
+      a.answer = parse_oneshot_output(exit_status->value == 0, out);
     }
+    child->kill();  // the process has ended: this reaps whatever it left running
     return a;
   }
 

@@ -165,6 +165,10 @@ Request request_for(const Case& c) {
   return r;
 }
 
+std::string answer_line_without_seq(const Answer& a) {
+  return line_of(ordered{{"seq", nullptr}, {"status", "errored"}, {"message", a.message}});
+}
+
 std::string answer_line(std::uint64_t seq, const Answer& a) {
   ordered j = {{"seq", seq}};
   switch (a.kind) {
@@ -226,9 +230,10 @@ std::optional<Hello> parse_hello(const std::string& line, std::string& error) {
   return h;
 }
 
-std::optional<Request> parse_request(const std::string& line, std::string& error) {
+std::optional<Request> parse_request(const std::string& line, std::string& error, std::optional<std::uint64_t>* seq) {
   const json j = parse_object(line, error);
   if (j.is_null()) return std::nullopt;
+  if (seq && j.contains("seq") && j["seq"].is_number_unsigned()) *seq = j["seq"].get<std::uint64_t>();
   Request r;
   if (!j.contains("op") || !j["op"].is_string()) {
     error = "request without op";
@@ -237,25 +242,64 @@ std::optional<Request> parse_request(const std::string& line, std::string& error
   r.op = j["op"].get<std::string>();
   if (r.op == "bye") return r;
   if (!j.contains("seq") || !j["seq"].is_number_unsigned()) {
-    error = "request without seq";
+    error = "request without a seq (an unsigned integer)";
     return std::nullopt;
   }
   r.seq = j["seq"].get<std::uint64_t>();
-  if (j.contains("path") && j["path"].is_string()) r.path = j["path"].get<std::string>();
-  if (j.contains("verify_digest") && j["verify_digest"].is_boolean()) r.verify_digest = j["verify_digest"].get<bool>();
-  r.text = text_field(j, "text");
-  if (j.contains("add_bos") && j["add_bos"].is_boolean()) r.add_bos = j["add_bos"].get<bool>();
+  // Every field a request carries has one type and range: a wrong one is an error, never a default.
+  const auto wrong = [&](const char* key, const char* what) {
+    error = std::string("field '") + key + "' must be " + what;
+    return std::nullopt;
+  };
+  const auto has = [&](const char* key) { return j.contains(key); };
+  const auto text = [&](const char* key, std::string& out) {
+    if (!has(key)) return true;
+    if (!j[key].is_string()) return false;
+    out = j[key].get<std::string>();
+    return true;
+  };
+  const auto boolean = [&](const char* key, bool& out) {
+    if (!has(key)) return true;
+    if (!j[key].is_boolean()) return false;
+    out = j[key].get<bool>();
+    return true;
+  };
+  const auto u32 = [&](const char* key, std::uint32_t& out) {
+    if (!has(key)) return true;
+    if (!j[key].is_number_unsigned() || j[key].get<std::uint64_t>() > 0xFFFFFFFFull) return false;
+    out = j[key].get<std::uint32_t>();
+    return true;
+  };
+  const auto f32 = [&](const char* key, float& out) {
+    if (!has(key)) return true;
+    if (!j[key].is_number()) return false;
+    const double v = j[key].get<double>();
+    if (!(v >= -3.4028234663852886e38 && v <= 3.4028234663852886e38)) return false;  // finite as an f32
+    out = static_cast<float>(v);
+    return true;
+  };
+  if (!text("path", r.path)) return wrong("path", "a string");
+  if (!boolean("verify_digest", r.verify_digest)) return wrong("verify_digest", "true or false");
+  if (!text("text", r.text)) return wrong("text", "a string");
+  if (!boolean("add_bos", r.add_bos)) return wrong("add_bos", "true or false");
   GenerateParams& g = r.generate;
-  g.prompt = text_field(j, "prompt");
-  read_number(j, "max_tokens", g.max_tokens);
-  read_number(j, "temperature", g.temperature);
-  read_number(j, "top_k", g.top_k);
-  read_number(j, "top_p", g.top_p);
-  read_number(j, "seed", g.seed);
-  read_number(j, "logit_steps", g.logit_steps);
-  r.parent = text_field(j, "parent");
-  if (j.contains("stack") && j["stack"].is_array()) {
-    for (const auto& p : j["stack"]) if (p.is_string()) r.stack.push_back(p.get<std::string>());
+  if (!text("prompt", g.prompt)) return wrong("prompt", "a string");
+  if (!u32("max_tokens", g.max_tokens)) return wrong("max_tokens", "an integer in [0, 2^32)");
+  if (!f32("temperature", g.temperature)) return wrong("temperature", "a finite number");
+  if (!u32("top_k", g.top_k)) return wrong("top_k", "an integer in [0, 2^32)");
+  if (!f32("top_p", g.top_p)) return wrong("top_p", "a finite number");
+  if (has("seed")) {
+    if (!j["seed"].is_number_unsigned()) return wrong("seed", "an integer in [0, 2^64)");
+    g.seed = j["seed"].get<std::uint64_t>();
+  }
+  if (!u32("logit_steps", g.logit_steps)) return wrong("logit_steps", "an integer in [0, 2^32)");
+  if (!text("parent", r.parent)) return wrong("parent", "a string");
+  if (has("stack")) {
+    if (!j["stack"].is_array()) return wrong("stack", "an array of strings");
+    for (const auto& p : j["stack"]) {
+      if (!p.is_string()) return wrong("stack", "an array of strings");
+      r.stack.push_back(p.get<std::string>());
+    }
   }
   r.generate_after_apply = r.op == "apply_adapter" && j.contains("prompt");
   return r;

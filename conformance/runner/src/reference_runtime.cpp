@@ -181,14 +181,26 @@ int run_protocol_speaker(std::istream& in, std::ostream& out) {
   out << hello_line(reference_hello()) << std::endl;
   for (std::string line; std::getline(in, line);) {
     std::string error;
-    const auto request = parse_request(line, error);
+    std::optional<std::uint64_t> seq;
+    const auto request = parse_request(line, error, &seq);
+    if (request && request->op == "bye") return 0;
+    // Every line gets an answer, so no client waits forever: a refused line is errored with its
+    // seq when it has one, else with "seq": null (spec/protocol.md section 3).
+    Answer answer;
     if (!request) {
-      // Without a seq there is nobody to answer; say why on stderr and keep serving.
-      std::cerr << "slm protocol: ignored malformed request: " << error << '\n';
-      continue;
+      answer.kind = Answer::Kind::ERRORED;
+      answer.message = "malformed request: " + error;
+    } else {
+      answer = reference_answer(*request);
     }
-    if (request->op == "bye") return 0;
-    out << answer_line(request->seq, reference_answer(*request)) << std::endl;
+    std::string text = seq || request ? answer_line(request ? request->seq : *seq, answer) : answer_line_without_seq(answer);
+    if (text.size() > kMaxLineBytes) {  // e.g. the logits of many steps of a large vocabulary
+      Answer too_long;
+      too_long.kind = Answer::Kind::ERRORED;
+      too_long.message = "the answer would be " + std::to_string(text.size()) + " bytes, over the 1 MiB line limit";
+      text = answer_line(request->seq, too_long);
+    }
+    out << text << std::endl;
   }
   return 0;
 }

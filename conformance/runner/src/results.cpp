@@ -238,6 +238,33 @@ std::string printable_utf8(std::string_view text) {
   return out;
 }
 
+std::string terminal_safe(std::string_view text) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t length = utf8_sequence_length(text, at);
+    if (length == 0) {
+      out += kReplacement;
+      ++at;
+      continue;
+    }
+    const std::string_view sequence = text.substr(at, length);
+    const auto first = static_cast<unsigned char>(sequence[0]);
+    // C1 controls U+0080..U+009F are the two bytes C2 80..C2 9F
+    const bool c1 = length == 2 && first == 0xC2 && static_cast<unsigned char>(sequence[1]) < 0xA0;
+    if (length == 1 && (first < 0x20 || first == 0x7F)) {
+      out += std::string("\\x") + hex[first >> 4] + hex[first & 15];
+    } else if (c1) {
+      const auto second = static_cast<unsigned char>(sequence[1]);
+      out += std::string("\\u00") + hex[second >> 4] + hex[second & 15];
+    } else {
+      out += sequence;
+    }
+    at += length;
+  }
+  return out;
+}
+
 std::string clip_text(std::string_view text, std::size_t max_bytes) {
   if (text.size() <= max_bytes) return std::string(text);
   std::size_t cut = max_bytes;

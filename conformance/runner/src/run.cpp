@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 
 #include "slmconf/cases.h"
@@ -26,11 +27,13 @@ std::string utc_now() {
   return text;
 }
 
-// "{runtime}" -> the hello name made path-safe, "{timestamp}" -> 20261126T150000Z.
+// "{runtime}" -> the hello name made path-safe and at most 64 bytes (a runtime chooses its name, and a
+// folder name has a length limit), "{timestamp}" -> 20261126T150000Z.
 std::string expand_report_dir(std::string pattern, const RunInfo& info) {
   std::string runtime;
   for (char ch : info.runtime_name.empty() ? std::string("runtime") : info.runtime_name) {
-    runtime += std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.' ? ch : '_';
+    if (runtime.size() == 64) break;
+    runtime += std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' ? ch : '_';
   }
   std::string stamp;
   for (char ch : info.started) if (ch != '-' && ch != ':') stamp += ch;
@@ -42,7 +45,20 @@ std::string expand_report_dir(std::string pattern, const RunInfo& info) {
 
 bool glob_match(const std::string& pattern, const std::string& id) { return ::fnmatch(pattern.c_str(), id.c_str(), 0) == 0; }
 
+constexpr std::uintmax_t kMaxSkipListBytes = 1u << 20;
+
+// A skip list is a regular file of at most 1 MiB: never a device or FIFO that reads forever.
 bool read_skip_list(const std::string& path, std::vector<std::string>& out, std::string& error) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::is_regular_file(status)) {
+    error = "skip list " + path + " is not a regular file";
+    return false;
+  }
+  if (std::filesystem::file_size(path, ec) > kMaxSkipListBytes || ec) {
+    error = "skip list " + path + " is larger than 1 MiB";
+    return false;
+  }
   std::ifstream in(path);
   if (!in) {
     error = "cannot read skip list " + path;
@@ -64,11 +80,13 @@ public:
     if (tty_) {
       const int width = 30, filled = static_cast<int>(width * done / std::max<std::size_t>(total_, 1));
       std::fprintf(stderr, "\r[%.*s%*s] %zu/%zu %-48.48s", filled, "==============================", width - filled, "",
-                   done, total_, r.test->id.c_str());
+                   done, total_, terminal_safe(r.test->id).c_str());
       if (done == total_) std::fprintf(stderr, "\n");
     } else if (r.outcome != Outcome::PASS) {
-      std::fprintf(stderr, "%s %s: expected %s, got %s%s%s\n", outcome_name(r.outcome), r.test->id.c_str(),
-                   r.expected.c_str(), r.got.c_str(), r.reason.empty() ? "" : " - ", r.reason.c_str());
+      // Everything here may come from the runtime: escaped, so it cannot drive the terminal.
+      std::fprintf(stderr, "%s %s: expected %s, got %s%s%s\n", outcome_name(r.outcome), terminal_safe(r.test->id).c_str(),
+                   terminal_safe(r.expected).c_str(), terminal_safe(r.got).c_str(), r.reason.empty() ? "" : " - ",
+                   terminal_safe(r.reason).c_str());
     }
   }
 
@@ -117,12 +135,14 @@ int run_conformance(const RunnerOptions& o, Run& run, std::string& error) {
     if (start_failures >= kMaxConsecutiveStartFailures) {
       attempt.kind = Attempt::Kind::CRASH;
       attempt.detail = "not run: the runtime failed to start " + std::to_string(start_failures) + " times in a row";
+    } else if (!c->load_error.empty()) {
+      attempt.answer.kind = Answer::Kind::ERRORED;  // never sent: the case itself is broken
+      attempt.answer.message = "case cannot be loaded: " + c->load_error;
     } else {
       Request request = request_for(*c);
       request.seq = ++seq;
       attempt = connector->run(request, o.timeout_seconds);
-      const bool did_not_start = attempt.kind == Attempt::Kind::CRASH && attempt.detail.rfind("runtime did not start", 0) == 0;
-      start_failures = did_not_start ? start_failures + 1 : 0;
+      start_failures = attempt.not_started ? start_failures + 1 : 0;
     }
     CaseResult r = judge(*c, attempt);
     r.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count();

@@ -91,6 +91,7 @@ struct Case {
   Expectation expect;
   std::vector<std::string> tags;
   std::vector<std::string> rules;  // spec rules the case exercises (traceability)
+  std::string load_error;          // non-empty: the case could not be loaded and is reported errored
 };
 
 // What a runtime answered for one case, normalised from any connector.

@@ -11,7 +11,9 @@
 namespace slmconf {
 
 // Loads every case of the manifest. Inputs given as annotated hex or as a generator recipe are
-// materialised into `cache_dir` and checked against their recorded SHA-256. Returns "" or an error.
+// materialised into `cache_dir` and checked against their recorded SHA-256; every input must lie
+// inside the case tree. A case that cannot be loaded is kept with its `load_error` set (the run
+// reports it errored); only a missing or malformed manifest is an error here ("" otherwise).
 std::string load_cases(const std::string& dir, const std::string& cache_dir, std::vector<Case>& out);
 
 // Converts annotated hex (pairs of hex digits, `# comments`, `XX*N` repeats; at most 16 MiB) to bytes.

@@ -18,6 +18,7 @@ struct Attempt {
   Answer answer;
   std::string detail;       // why there is no answer
   std::string stderr_text;  // what the runtime wrote to stderr meanwhile
+  bool not_started = false;  // CRASH before the request was sent: the runtime did not start
 };
 
 class Connector {

@@ -36,10 +36,15 @@ Request request_for(const Case& c);
 std::string hello_line(const Hello& hello);
 std::string request_line(const Request& request);
 std::string answer_line(std::uint64_t seq, const Answer& answer);
+// The errored answer to a line that has no readable seq: {"seq": null, "status": "errored", ...}.
+std::string answer_line_without_seq(const Answer& answer);
 
 // Strict parsers: nullopt (with `error` set) for anything that is not a well-formed message.
 std::optional<Hello> parse_hello(const std::string& line, std::string& error);
-std::optional<Request> parse_request(const std::string& line, std::string& error);
+// parse_request also reports, through `seq`, the seq of a line it refuses when it has one, so the
+// refusal can be answered.
+std::optional<Request> parse_request(const std::string& line, std::string& error,
+                                     std::optional<std::uint64_t>* seq = nullptr);
 std::optional<Answer> parse_answer(const std::string& line, std::uint64_t expected_seq, std::string& error);
 // One-shot mode: the verdict comes from the exit status; stdout may add code, offset, identity.
 Answer parse_oneshot_output(bool accepted, const std::string& stdout_text);

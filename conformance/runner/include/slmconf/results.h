@@ -115,6 +115,10 @@ std::vector<Level> reported_levels(const Run& run);
 // newline and carriage return become U+FFFD, so the XML and HTML reports stay well-formed.
 std::string printable_utf8(std::string_view text);
 
+// For a terminal: control characters (C0, DEL, C1) escaped as \xNN and invalid UTF-8 as U+FFFD, so
+// text from a runtime cannot move the cursor, set the title or ring the bell.
+std::string terminal_safe(std::string_view text);
+
 // At most `max_bytes` of `text`, cut on a UTF-8 boundary, with a note of what was cut.
 std::string clip_text(std::string_view text, std::size_t max_bytes);
 
