@@ -20,8 +20,7 @@ int run_conform(const slmconf::RunnerOptions& options) {
   // Failed (a wrong answer) and errored (no comparable answer: errored, timeout, crash, garbage) are
   // different news for a runtime's author: counted apart.
   const auto counts = slmconf::count_results(run.results);
-  const int errored = counts.of(slmconf::Outcome::ERRORED) + counts.of(slmconf::Outcome::TIMEOUT) +
-                      counts.of(slmconf::Outcome::CRASH) + counts.of(slmconf::Outcome::GARBAGE);
+  const int errored = counts.errored();
   std::cout << "runtime " << slmconf::terminal_safe(run.info.runtime_name) << " "
             << slmconf::terminal_safe(run.info.runtime_version) << " (" << slmconf::terminal_safe(options.runtime) << ")\n";
   if (!run.info.report_dir.empty()) std::cout << "reports in " << slmconf::terminal_safe(run.info.report_dir) << "\n";

@@ -136,12 +136,20 @@ int main(int argc, char** argv) {
   auto* c = app.add_subcommand("conform", "Run the conformance cases against a runtime and write reports");
   c->add_option("--runtime", conform.runtime, "ref | cmd:<command line> | oneshot:<command line>")->capture_default_str();
   c->add_option("--cases", conform.cases_dir, "case tree")->capture_default_str();
-  c->add_option("--only", conform.only, "glob over case ids, e.g. 'tensors/*'");
-  c->add_option("--skip", conform.skip_file, "skip list: one case id or glob per line");
-  add_f64(c, "--timeout", conform.timeout_seconds, {0, 86400, false, true}, "seconds per case, (0, 86400]");
+  c->add_option("--only", conform.only, "glob over case ids, e.g. 'tensors/*' (repeatable: a case runs if it matches any)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  c->add_option("--skip", conform.skip_files, "skip list file: one case id or glob per line (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  c->add_option("--rerun-failed", conform.rerun_failed, "a report folder: run only the cases that did not pass there");
+  c->add_flag("-v,--verbose", conform.verbose, "a line for every case, not only for those that did not pass");
+  c->add_flag("--fail-fast", conform.fail_fast, "stop at the first case that does not pass");
+  add_f64(c, "--timeout", conform.timeout_seconds, {0, 86400, false, true},
+          "seconds per case and per 8 MiB of its input, (0, 86400]");
   c->add_option("--report", conform.report_dir, "report directory ('' for none)")->capture_default_str();
   c->add_option("--cache", conform.cache_dir, "where generated inputs are kept")->capture_default_str();
-  c->add_flag("--no-progress", no_progress, "no progress output on stderr");
+  c->add_flag("--no-progress", no_progress, "no progress bar (results are printed anyway)");
 
   slmcli::GenerateArgs generate;
   auto* g = app.add_subcommand("generate", "Generate text from a model (greedy unless --temperature > 0)");

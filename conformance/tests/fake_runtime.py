@@ -11,6 +11,10 @@ reference (by calling `slm validate --json`), except where told to misbehave:
   --flip-last-token  add 1 to the last generated token id
   --name NAME        the name in the hello (control characters and long names test the runner)
   --daemon MARKER    at start, fork a child that calls setsid() and sleeps with MARKER in its argv
+  --errored          answer every request {"status": "errored"}
+  --flip-flags       report identity.flags with its lowest bit flipped
+  --drop-last-token  leave out the last generated token
+  --sleep S          sleep S seconds before every answer
 Usage: fake_runtime.py SLM_BINARY [options]"""
 import argparse
 import json
@@ -31,6 +35,10 @@ ap.add_argument("--skew-logits", type=float, default=0.0)
 ap.add_argument("--flip-last-token", action="store_true")
 ap.add_argument("--name", default="fake-runtime")
 ap.add_argument("--daemon", default="")
+ap.add_argument("--errored", action="store_true")
+ap.add_argument("--flip-flags", action="store_true")
+ap.add_argument("--drop-last-token", action="store_true")
+ap.add_argument("--sleep", type=float, default=0.0)
 args = ap.parse_args()
 if args.daemon and os.fork() == 0:
     os.setsid()  # leaves the runtime's process group: only a subreaper runner can still end it
@@ -51,6 +59,8 @@ def ask_reference(request):
         reply["logits"] = [[x + args.skew_logits for x in step] for step in reply["logits"]]
     if args.flip_last_token and reply.get("tokens"):
         reply["tokens"][-1] += 1
+    if args.drop_last_token and reply.get("tokens"):
+        reply["tokens"].pop()
     return reply
 
 
@@ -64,6 +74,8 @@ def answer(request):
     cmd = [args.slm, "validate", "--json"] + (["--digest"] if request.get("verify_digest") else []) + [request["path"]]
     out = json.loads(subprocess.run(cmd, capture_output=True, text=True).stdout)
     if out["ok"]:
+        if args.flip_flags:
+            out["identity"]["flags"] ^= 1
         return {"status": "ok", "accepted": True, "identity": out["identity"]}
     return {"status": "ok", "accepted": False, "code": out["code"], "offset": out["offset"], "message": out["message"]}
 
@@ -76,7 +88,12 @@ for line in sys.stdin:
     if request.get("op") == "bye":
         break
     seq = request["seq"]
-    print(f"fake runtime: request {seq}", file=sys.stderr, flush=True)
+    print(f"fake runtime: request {seq} of case {request.get('case')}", file=sys.stderr, flush=True)
+    if args.sleep:
+        time.sleep(args.sleep)
+    if args.errored:
+        print(json.dumps({"seq": seq, "status": "errored", "message": "not today"}), flush=True)
+        continue
     if every(args.crash_every, seq):
         os._exit(3)
     if every(args.hang_every, seq):

@@ -301,6 +301,67 @@ class Harness(unittest.TestCase):
             self.assertTrue(answer["message"])
         self.assertEqual([a["seq"] for a in answers], [None, None, None, None, None, 5, 6, None, None, 8])
 
+    # ---- What a runtime's author reads (issue 11, item 5) ----
+
+    def test_a_runtime_that_errors_on_every_case_is_not_called_failing(self):
+        r = conform(f"cmd:{PY} {FAKE} {SLM} --errored", self.report("r"), "--only", "header/*")
+        self.assertEqual(r.returncode, 1)
+        n = len([c for c in manifest() if c["id"].startswith("header/")])
+        self.assertIn(f"conform: 0 passed, 0 failed, {n} errored, 0 skipped", r.stdout)
+        with open(os.path.join(self.report("r"), "summary.md")) as f:
+            self.assertIn(f"0 passed, 0 failed, {n} errored, 0 skipped", f.read())
+        with open(os.path.join(self.report("r"), "index.html")) as f:
+            self.assertIn(f"{n} errored", f.read())
+        with open(os.path.join(self.report("r"), "junit.xml")) as f:
+            self.assertIn(f'errors="{n}"', f.read())
+
+    def test_mismatches_name_the_field_and_both_values(self):
+        conform(f"cmd:{PY} {FAKE} {SLM} --flip-flags", self.report("r"), "--only", "valid/tiny*")
+        reason = next(iter(results(self.report("r")).values()))["reason"]
+        self.assertRegex(reason, r"^identity\.flags is \d+, expected \d+$")
+        conform(f"cmd:{PY} {FAKE} {SLM} --drop-last-token", self.report("t"), "--only", "generate/programmed-byte-f32")
+        reason = results(self.report("t"))["generate/programmed-byte-f32"]["reason"]
+        want = len(expected("generate/programmed-byte-f32")["expect"]["tokens"])
+        self.assertIn(f"got {want - 1} ids, expected {want}", reason)
+        self.assertIn(f"equal up to index {want - 1}, where one list ends", reason)
+
+    def test_repeated_only_no_progress_verbose_and_fail_fast(self):
+        r = conform("ref", self.report("r"), "--only", "header/bad-magic", "--only", "tensors/*")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        ids = set(results(self.report("r")))
+        self.assertIn("header/bad-magic", ids)
+        self.assertTrue(all(i == "header/bad-magic" or i.startswith("tensors/") for i in ids))
+        self.assertGreater(len(ids), 2)
+        r = conform(f"cmd:{PY} {FAKE} {SLM} --crash-every 2", self.report("f"), "--only", "header/*")
+        self.assertIn("CRASH header/", r.stderr, "--no-progress hides the progress bar, never the results")
+        r = conform("ref", self.report("v"), "--only", "header/*", "-v")
+        self.assertEqual(r.stderr.count("PASS header/"), len(results(self.report("v"))))
+        r = conform(f"cmd:{PY} {FAKE} {SLM} --crash-every 2", self.report("ff"), "--only", "header/*", "--fail-fast")
+        res = list(results(self.report("ff")).values())
+        self.assertEqual([c["outcome"] for c in res], ["pass", "crash"])
+
+    def test_requests_carry_the_case_id_and_stderr_stays_per_case(self):
+        conform(f"cmd:{PY} {FAKE} {SLM}", self.report("r"), "--only", "header/*")
+        for case_id, c in results(self.report("r")).items():
+            self.assertIn(f"of case {case_id}", c["stderr"])
+
+    def test_rerun_failed_runs_only_what_did_not_pass(self):
+        conform(f"cmd:{PY} {FAKE} {SLM} --crash-every 3", self.report("first"), "--only", "header/*")
+        failed = {i for i, c in results(self.report("first")).items() if c["outcome"] != "pass"}
+        self.assertTrue(failed)
+        r = conform("ref", self.report("again"), "--rerun-failed", self.report("first"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(set(results(self.report("again"))), failed)
+        self.assertEqual(conform("ref", self.report("x"), "--rerun-failed", self.report("again")).returncode, 2)
+
+    def test_timeouts_scale_with_the_input(self):
+        # 1 s per answer against a 0.5 s timeout: a small case times out, a 60 MB one gets 8 periods
+        r = conform(f"cmd:{PY} {FAKE} {SLM} --sleep 1", self.report("r"), "--only", "header/bad-magic",
+                    "--only", "valid/stories15m", "--timeout", "0.5")
+        res = results(self.report("r"))
+        self.assertEqual(res["header/bad-magic"]["outcome"], "timeout")
+        self.assertEqual(res["valid/stories15m"]["outcome"], "pass", res["valid/stories15m"]["reason"])
+
     def test_usage_errors(self):
         self.assertEqual(conform("bogus:x", self.report("r")).returncode, 2)
         self.assertEqual(conform("ref", self.report("r"), "--only", "no/such/*").returncode, 2)

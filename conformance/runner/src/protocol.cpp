@@ -133,7 +133,9 @@ std::string hello_line(const Hello& h) {
 
 std::string request_line(const Request& r) {
   if (r.op == "bye") return line_of(ordered{{"op", "bye"}});
-  ordered j = {{"seq", r.seq}, {"op", r.op}, {"path", r.path}};
+  ordered j = {{"seq", r.seq}, {"op", r.op}};
+  if (!r.case_id.empty()) j["case"] = r.case_id;
+  j["path"] = r.path;
   if (r.op == "validate") j["verify_digest"] = r.verify_digest;
   if (r.op == "tokenize") j["text"] = r.text, j["add_bos"] = r.add_bos;
   if (r.op == "validate_adapter" || r.op == "apply_adapter") j["parent"] = r.parent;
@@ -153,6 +155,7 @@ std::string request_line(const Request& r) {
 
 Request request_for(const Case& c) {
   Request r;
+  r.case_id = c.id;
   r.op = c.op;
   r.path = c.input_path;
   r.verify_digest = c.verify_digest;
@@ -278,6 +281,7 @@ std::optional<Request> parse_request(const std::string& line, std::string& error
     out = static_cast<float>(v);
     return true;
   };
+  if (!text("case", r.case_id)) return wrong("case", "a string");
   if (!text("path", r.path)) return wrong("path", "a string");
   if (!boolean("verify_digest", r.verify_digest)) return wrong("verify_digest", "true or false");
   if (!text("text", r.text)) return wrong("text", "a string");

@@ -125,7 +125,8 @@ std::string page_header(const Run& run, const Counts& counts) {
     if (n > 0) out += std::string("<li class=\"pill ") + css + "\">" + std::to_string(n) + " " + what + "</li>\n";
   };
   pill("pass", counts.of(Outcome::PASS), "passed");
-  pill("fail", counts.failures(), "failed");
+  pill("fail", counts.failed(), "failed");
+  pill("fail", counts.errored(), "errored");
   pill("skip", counts.of(Outcome::SKIPPED), "skipped");
   return out + "</ul>\n</header>\n";
 }
@@ -232,7 +233,8 @@ std::string case_row(const CaseResult& result, const std::vector<Level>& levels)
 std::string chapter_section(const Chapter& chapter, const std::vector<Level>& levels) {
   const Counts& counts = chapter.counts;
   std::string tally = plural(counts.total, "case") + ", " + std::to_string(counts.of(Outcome::PASS)) + " passed, " +
-                      std::to_string(counts.failures()) + " failed";
+                      std::to_string(counts.failed()) + " failed";
+  if (counts.errored() > 0) tally += ", " + std::to_string(counts.errored()) + " errored";
   if (counts.of(Outcome::SKIPPED) > 0) tally += ", " + std::to_string(counts.of(Outcome::SKIPPED)) + " skipped";
   std::string out = "<section id=\"" + chapter_anchor(chapter.code) + "\">\n<h2>" + html(chapter_title(chapter.code)) +
                     "<small>" + tally + "</small></h2>\n<table class=\"cases\">\n"

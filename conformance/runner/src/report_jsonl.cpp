@@ -2,6 +2,7 @@
 // knows the run was cut short.
 #include <algorithm>
 #include <cctype>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "slmconf/results.h"
@@ -88,6 +89,31 @@ std::string results_jsonl(const Run& run) {
   std::string text = line(header_json(run.info));
   for (const CaseResult& result : run.results) text += line(case_json(result));
   return text + line(footer_json(run));
+}
+
+}  // namespace slmconf
+
+namespace slmconf {
+
+std::string read_unpassed_ids(const std::string& dir, std::vector<std::string>& out) {
+  const std::string path = dir + "/results.jsonl";
+  std::ifstream in(path);
+  if (!in) return "cannot read " + path;
+  bool footer = false;
+  for (std::string text; std::getline(in, text);) {
+    if (text.size() > (1u << 20)) return path + ": a line longer than 1 MiB";
+    const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("type") || !j["type"].is_string()) return path + ": a line that is not a result";
+    const std::string type = j["type"].get<std::string>();
+    if (type == "footer") footer = true;
+    if (type != "case") continue;
+    if (!j.contains("id") || !j["id"].is_string() || !j.contains("outcome") || !j["outcome"].is_string()) {
+      return path + ": a case line without id or outcome";
+    }
+    const std::string outcome = j["outcome"].get<std::string>();
+    if (outcome != "pass" && outcome != "skipped") out.push_back(j["id"].get<std::string>());
+  }
+  return footer ? "" : path + ": no footer (a truncated run); rerun it whole";
 }
 
 }  // namespace slmconf

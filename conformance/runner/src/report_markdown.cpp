@@ -81,7 +81,10 @@ std::string heading(const Run& run) {
   if (!info.spec_version.empty()) out += ", spec " + md_text(info.spec_version);
   if (!info.runner_version.empty()) out += ", runner " + md_text(info.runner_version);
   if (!info.started.empty()) out += ", started " + md_text(info.started);
-  out += ".\n\nOutcomes: " + outcome_summary(count_results(run.results)) + ".\n";
+  const Counts counts = count_results(run.results);
+  out += ".\n\n**" + std::to_string(counts.of(Outcome::PASS)) + " passed, " + std::to_string(counts.failed()) + " failed, " +
+         std::to_string(counts.errored()) + " errored, " + std::to_string(counts.of(Outcome::SKIPPED)) +
+         " skipped.** Outcomes: " + outcome_summary(counts) + ".\n";
   return out;
 }
 
@@ -97,11 +100,11 @@ std::string level_table(const Run& run) {
 }
 
 std::string chapter_table(const Run& run) {
-  std::string out = "\n## Chapters\n\n| Chapter | Cases | Passed | Failed |\n|---|--:|--:|--:|\n";
+  std::string out = "\n## Chapters\n\n| Chapter | Cases | Passed | Failed | Errored | Skipped |\n|---|--:|--:|--:|--:|--:|\n";
   for (const Chapter& chapter : chapters_of(run)) {
     out += "| " + md_text(chapter_title(chapter.code)) + " | " + std::to_string(chapter.counts.total) + " | " +
-           std::to_string(chapter.counts.of(Outcome::PASS)) + " | " + std::to_string(chapter.counts.failures()) +
-           " |\n";
+           std::to_string(chapter.counts.of(Outcome::PASS)) + " | " + std::to_string(chapter.counts.failed()) + " | " +
+           std::to_string(chapter.counts.errored()) + " | " + std::to_string(chapter.counts.of(Outcome::SKIPPED)) + " |\n";
   }
   return out;
 }

@@ -2,6 +2,7 @@
 #include <fnmatch.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -72,28 +73,45 @@ bool read_skip_list(const std::string& path, std::vector<std::string>& out, std:
   return true;
 }
 
+// Stderr while the run goes: a line for every case that did not pass (every case with -v), always;
+// a progress bar under them on a terminal unless progress is off.
 class Progress {
 public:
-  Progress(bool enabled, std::size_t total) : enabled_(enabled), tty_(::isatty(2) != 0), total_(total) {}
+  Progress(bool bar, bool verbose, std::size_t total)
+      : bar_(bar && ::isatty(2) != 0), verbose_(verbose), total_(total) {}
   void update(std::size_t done, const CaseResult& r) {
-    if (!enabled_) return;
-    if (tty_) {
-      const int width = 30, filled = static_cast<int>(width * done / std::max<std::size_t>(total_, 1));
-      std::fprintf(stderr, "\r[%.*s%*s] %zu/%zu %-48.48s", filled, "==============================", width - filled, "",
-                   done, total_, terminal_safe(r.test->id).c_str());
-      if (done == total_) std::fprintf(stderr, "\n");
-    } else if (r.outcome != Outcome::PASS) {
+    if (bar_) std::fprintf(stderr, "\r\033[K");  // clear the bar before a result line
+    if (verbose_ || r.outcome != Outcome::PASS) {
       // Everything here may come from the runtime: escaped, so it cannot drive the terminal.
       std::fprintf(stderr, "%s %s: expected %s, got %s%s%s\n", outcome_name(r.outcome), terminal_safe(r.test->id).c_str(),
                    terminal_safe(r.expected).c_str(), terminal_safe(r.got).c_str(), r.reason.empty() ? "" : " - ",
                    terminal_safe(r.reason).c_str());
     }
+    if (bar_) {
+      const int width = 30, filled = static_cast<int>(width * done / std::max<std::size_t>(total_, 1));
+      std::fprintf(stderr, "[%.*s%*s] %zu/%zu", filled, "==============================", width - filled, "", done, total_);
+      if (done == total_) std::fprintf(stderr, "\n");
+    }
   }
 
 private:
-  bool enabled_, tty_;
+  bool bar_, verbose_;
   std::size_t total_;
 };
+
+// The bytes a case hands the runtime: its input, parent and stack (0 for what is absent).
+std::uintmax_t input_bytes(const Case& c) {
+  std::vector<std::string> paths = c.stack_paths;
+  paths.push_back(c.input_path);
+  paths.push_back(c.parent_path);
+  std::uintmax_t total = 0;
+  for (const auto& path : paths) {
+    std::error_code ec;
+    const auto size = path.empty() ? 0 : std::filesystem::file_size(path, ec);
+    if (!ec) total += size;
+  }
+  return total;
+}
 
 }  // namespace
 
@@ -104,16 +122,34 @@ int run_conformance(const RunnerOptions& o, Run& run, std::string& error) {
     return 2;
   }
   std::vector<std::string> skip;
-  if (!o.skip_file.empty() && !read_skip_list(o.skip_file, skip, error)) return 2;
+  for (const auto& file : o.skip_files) {
+    if (!read_skip_list(file, skip, error)) return 2;
+  }
+  std::vector<std::string> rerun;
+  if (!o.rerun_failed.empty()) {
+    if (auto e = read_unpassed_ids(o.rerun_failed, rerun); !e.empty()) {
+      error = "--rerun-failed: " + e;
+      return 2;
+    }
+    if (rerun.empty()) {
+      error = "--rerun-failed: every case passed in " + o.rerun_failed;
+      return 2;
+    }
+  }
   auto connector = make_connector(o.runtime, o.timeout_seconds, error);
   if (!connector) return 2;
 
   std::vector<const Case*> selected;
   for (const auto& c : cases) {
-    if (o.only.empty() || glob_match(o.only, c.id)) selected.push_back(&c);
+    bool chosen = o.only.empty();
+    for (const auto& pattern : o.only) chosen = chosen || glob_match(pattern, c.id);
+    if (!rerun.empty()) chosen = chosen && std::find(rerun.begin(), rerun.end(), c.id) != rerun.end();
+    if (chosen) selected.push_back(&c);
   }
   if (selected.empty()) {
-    error = "no case matches '" + o.only + "'";
+    std::string patterns;
+    for (const auto& p : o.only) patterns += (patterns.empty() ? "'" : ", '") + p + "'";
+    error = "no case matches " + (patterns.empty() ? std::string("the selection") : patterns);
     return 2;
   }
   run.info.runner_version = "0.1.0";
@@ -126,7 +162,7 @@ int run_conformance(const RunnerOptions& o, Run& run, std::string& error) {
   run.info.runtime_version = hello.version;
   run.info.capabilities = hello.capabilities;
 
-  Progress progress(o.progress, selected.size());
+  Progress progress(o.progress, o.verbose, selected.size());
   int start_failures = 0;
   std::uint64_t seq = 0;
   for (const Case* c : selected) {
@@ -141,7 +177,8 @@ int run_conformance(const RunnerOptions& o, Run& run, std::string& error) {
     } else {
       Request request = request_for(*c);
       request.seq = ++seq;
-      attempt = connector->run(request, o.timeout_seconds);
+      const double periods = 1.0 + static_cast<double>(input_bytes(*c) / (8u << 20));
+      attempt = connector->run(request, o.timeout_seconds * periods);
       start_failures = attempt.not_started ? start_failures + 1 : 0;
     }
     CaseResult r = judge(*c, attempt);
@@ -155,6 +192,8 @@ int run_conformance(const RunnerOptions& o, Run& run, std::string& error) {
     }
     run.results.push_back(std::move(r));
     progress.update(run.results.size(), run.results.back());
+    const Outcome last = run.results.back().outcome;
+    if (o.fail_fast && last != Outcome::PASS && last != Outcome::SKIPPED) break;
   }
   connector->stop();
   run.info.finished = utc_now();

@@ -19,6 +19,7 @@ struct Hello {
 
 struct Request {
   std::uint64_t seq = 0;
+  std::string case_id;  // the case's id, so a runtime's own logs can name it (optional on the wire)
   std::string op;  // "validate", "tokenize", "generate", "validate_adapter", "apply_adapter" or "bye"
   std::string path;
   bool verify_digest = false;  // validate

@@ -56,6 +56,10 @@ std::string chapter_title(const std::string& chapter);
 // Returns an empty string on success, else the error.
 std::string write_reports(const Run& run, const std::string& dir);
 
+// The ids of the cases that did not pass (nor were skipped) in a report folder's results.jsonl, for
+// `slm conform --rerun-failed DIR`. Returns "" or an error (no such file, a truncated or malformed run).
+std::string read_unpassed_ids(const std::string& dir, std::vector<std::string>& out);
+
 // ---- Shared by the report writers (report_*.cpp). Every CaseResult::test must point to a live Case.
 
 // The text of each report; write_reports writes them, tests read them directly.
@@ -92,6 +96,10 @@ struct Counts {
   int of(Outcome outcome) const;
   LevelCount of(Level level) const;
   int failures() const;  // results whose outcome is_failure
+  // The two kinds of failure a runtime's author reads apart: a wrong answer (fail), and no comparable
+  // answer at all (errored, timeout, crash, garbage). failed() + errored() == failures().
+  int failed() const { return of(Outcome::FAIL); }
+  int errored() const { return failures() - failed(); }
 };
 
 Counts count_results(const std::vector<CaseResult>& results);

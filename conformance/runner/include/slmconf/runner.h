@@ -12,13 +12,18 @@ struct RunnerOptions {
   std::string runtime = "ref";       // connector string
   std::string cases_dir;             // conformance/cases
   std::string cache_dir;             // materialised inputs (hex, generated)
-  std::string only;                  // glob over case ids; empty = all
-  std::string skip_file;             // one case id or glob per line, '#' comments
+  std::vector<std::string> only;     // globs over case ids; a case runs if it matches any; empty = all
+  std::vector<std::string> skip_files;  // skip lists: one case id or glob per line, '#' comments
+  std::string rerun_failed;          // a report folder: run only the cases that did not pass there
+  // Seconds per case for an input of up to 8 MiB; larger inputs (with their parent and stack) get
+  // one more such period per 8 MiB, so an interpreted runtime hashing a large model is not cut off.
   double timeout_seconds = 10;
+  bool verbose = false;              // a line for every case, not only for those that did not pass
+  bool fail_fast = false;            // stop at the first case that does not pass (reports still written)
   // Reports go here; "{runtime}" and "{timestamp}" are replaced by the runtime's name and the start
   // time. Empty: no reports.
   std::string report_dir = "reports/{runtime}/{timestamp}";
-  bool progress = true;              // progress on stderr (a bar on a terminal, lines otherwise)
+  bool progress = true;              // a progress bar on stderr when it is a terminal; results are printed anyway
 };
 
 // Compares one attempt with the case's expectation, level by level.
