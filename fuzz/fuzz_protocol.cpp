@@ -10,9 +10,15 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   std::string error;
-  (void)slmconf::parse_request(text, error);
-  (void)slmconf::parse_answer(text, 1, error);
-  (void)slmconf::parse_hello(text, error);
+  (void)slmconf::parse_request(text);
+  slmconf::Request request;  // an answer's fields depend on the request's operation: try each
+  request.seq = 1;
+  for (const auto& params : {slmconf::OpParams{slmconf::ops::Validate::Params{}}, slmconf::OpParams{slmconf::ops::Generate::Params{}},
+                             slmconf::OpParams{slmconf::ops::ApplyAdapter::Params{}}}) {
+    request.params = params;
+    (void)slmconf::parse_answer(text, request);
+  }
+  (void)slmconf::parse_hello(text);
   (void)slmconf::parse_oneshot_output(false, text);
   std::vector<std::uint8_t> bytes;
   if (text.size() < 4096) (void)slmconf::parse_annotated_hex(text, bytes, error);  // repeats expand: keep it small

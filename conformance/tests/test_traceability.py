@@ -26,6 +26,8 @@ NOT_FILE_TESTABLE = {
     "SLM-TOOL-006": "strict arguments: tests/hostile, cli/args.cpp",
     "SLM-TOOL-007": "generator memory budget: tests/hostile, Recipe.* in reference/tests",
     "SLM-TOOL-008": "program files: tests/hostile",
+    "SLM-HAR-001": "a broken case tree: test_harness.py test_a_broken_case_is_errored_and_the_run_goes_on",
+    "SLM-HAR-002": "malformed protocol lines: test_harness.py test_the_reference_speaker_answers_every_line",
     "SLM-CNV-001": "llama2.c conversion input, not an .slm file: reference tests in test_tokenizer.cpp",
 }
 

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "ops/op.h"
 #include "slmconf/cases.h"
 #include "slmconf/runner.h"
 
@@ -101,9 +102,9 @@ private:
 
 // The bytes a case hands the runtime: its input, parent and stack (0 for what is absent).
 std::uintmax_t input_bytes(const Case& c) {
-  std::vector<std::string> paths = c.stack_paths;
+  std::vector<std::string> paths =
+      std::visit([](const auto& p) { return Behaviour<OpOf<decltype(p)>>::other_inputs(p); }, c.params);
   paths.push_back(c.input_path);
-  paths.push_back(c.parent_path);
   std::uintmax_t total = 0;
   for (const auto& path : paths) {
     std::error_code ec;

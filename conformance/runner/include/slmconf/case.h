@@ -1,9 +1,18 @@
-// Conformance cases as data (spec/protocol.md, "Cases"): one folder per case with expected.json.
+// Conformance cases as data (spec/protocol.md, "Cases"), and what a runtime answers to one.
+//
+// The harness's operations are types. Each operation (namespace slmconf::ops) is a struct with its
+// wire name and three nested types: Params (what a request asks), Output (what an accepting answer
+// carries beyond the verdict) and Expect (what a case requires of an acceptance). Its behaviour (case
+// file, request and answer lines, the reference's execution, judging) lives in one file,
+// conformance/runner/src/ops/<name>.cpp. Adding an operation: a struct here, its name in `Ops`, its
+// file, its schema and its protocol.md section; the compiler and linker point at anything missing.
 #pragma once
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace slmconf {
@@ -23,32 +32,7 @@ struct Identity {
   bool operator==(const Identity&) const = default;
 };
 
-// What op "generate" asks for (spec/protocol.md, "Generation cases"); spec/runtime.md defines each.
-struct GenerateParams {
-  std::string prompt;
-  std::uint32_t max_tokens = 64, top_k = 0;
-  float temperature = 0.0f, top_p = 1.0f;
-  std::uint64_t seed = 0;
-  std::uint32_t logit_steps = 0;  // full logits of this many first steps are reported
-};
-
-// Expected logits of one step: the `top` largest (token, logit), largest first.
-struct StepLogits {
-  std::uint32_t step = 0;
-  std::vector<std::pair<std::uint32_t, float>> top;
-};
-
-// L4: ops tokenize and generate. Token streams are compared exactly, logits within tolerance.
-struct GenerationExpectation {
-  std::vector<std::uint32_t> prompt_tokens, tokens;
-  std::optional<std::string> text;  // absent when the decoded bytes are not valid UTF-8
-  std::string stop_reason;          // generate only
-  std::optional<float> min_margin;  // informative: the smallest winning logit margin
-  std::vector<StepLogits> logits;
-  double logit_abs_tolerance = 0, logit_rel_tolerance = 0;
-};
-
-// apply_adapter: the digests of a stack's steps (spec/adapters.md, "Lineage"), lowercase hex.
+// The digests of a stack's steps (spec/adapters.md, "Lineage"), lowercase hex.
 struct LineageStep {
   std::string kind, adapter_digest, descendant_digest;
   bool operator==(const LineageStep&) const = default;
@@ -59,17 +43,148 @@ struct Lineage {
   bool operator==(const Lineage&) const = default;
 };
 
-struct Expectation {
-  bool accept = false;
-  // reject: acceptable codes (usually one), the rule and phase of the first, the offset if stated
-  std::vector<std::string> codes;
-  std::string rule, phase;
-  std::optional<std::uint64_t> offset;
-  // accept: identity and per-tensor digests
+// A generation request (spec/protocol.md, "Generation cases"); spec/runtime.md defines each field.
+struct GenerateParams {
+  std::string prompt;
+  std::uint32_t max_tokens = 64, top_k = 0;
+  float temperature = 0.0f, top_p = 1.0f;
+  std::uint64_t seed = 0;
+  std::uint32_t logit_steps = 0;  // full logits of this many first steps are reported
+};
+
+// What a generation produced.
+struct GenerationOutput {
+  std::vector<std::uint32_t> prompt_tokens, tokens;
+  std::optional<std::string> text;  // absent when the runtime reported none
+  std::string stop_reason;
+  std::vector<std::vector<float>> logits;
+};
+
+// Expected logits of one step: the `top` largest (token, logit), largest first.
+struct StepLogits {
+  std::uint32_t step = 0;
+  std::vector<std::pair<std::uint32_t, float>> top;
+};
+
+// L4 of a generation: token streams exactly, logits within tolerance.
+struct GenerationExpectation {
+  std::vector<std::uint32_t> prompt_tokens, tokens;
+  std::optional<std::string> text;  // absent when the decoded bytes are not valid UTF-8
+  std::string stop_reason;
+  std::optional<float> min_margin;  // informative: the smallest winning logit margin
+  std::vector<StepLogits> logits;
+  double logit_abs_tolerance = 0, logit_rel_tolerance = 0;
+};
+
+// A model as an accepting answer describes it (L3): identity and per-tensor digests.
+struct ModelReport {
   std::optional<Identity> identity;
   std::vector<TensorDigest> tensors;
-  std::optional<GenerationExpectation> generation;  // accept with op tokenize / generate (or apply_adapter)
-  std::optional<Lineage> lineage;                   // accept with op apply_adapter
+};
+
+namespace ops {
+
+// validate: the input is a model; full validation when verify_digest.
+struct Validate {
+  static constexpr std::string_view name = "validate";
+  struct Params {
+    bool verify_digest = false;
+  };
+  struct Output {
+    ModelReport model;
+  };
+  struct Expect {
+    ModelReport model;
+  };
+};
+
+// tokenize: the model's tokenizer encodes a text.
+struct Tokenize {
+  static constexpr std::string_view name = "tokenize";
+  struct Params {
+    std::string text;
+    bool add_bos = true;
+  };
+  struct Output {
+    std::vector<std::uint32_t> tokens;
+    std::optional<std::string> text;
+  };
+  struct Expect {
+    GenerationExpectation generation;  // tokens and, when recorded, text
+  };
+};
+
+// generate: the model continues a prompt.
+struct Generate {
+  static constexpr std::string_view name = "generate";
+  struct Params {
+    GenerateParams generate;
+  };
+  struct Output {
+    GenerationOutput generation;
+  };
+  struct Expect {
+    GenerationExpectation generation;
+  };
+};
+
+// validate_adapter: the input is an adapter, checked against a parent model.
+struct ValidateAdapter {
+  static constexpr std::string_view name = "validate_adapter";
+  struct Params {
+    std::string parent;
+  };
+  struct Output {};
+  struct Expect {};
+};
+
+// apply_adapter: the input and the stack are applied in order to the parent; the descendant may
+// then generate.
+struct ApplyAdapter {
+  static constexpr std::string_view name = "apply_adapter";
+  struct Params {
+    std::string parent;
+    std::vector<std::string> stack;  // adapters applied after the input, in order
+    std::optional<GenerateParams> generate;
+  };
+  struct Output {
+    ModelReport model;
+    std::optional<Lineage> lineage;
+    std::optional<GenerationOutput> generation;
+  };
+  struct Expect {
+    ModelReport model;
+    std::optional<Lineage> lineage;
+    std::optional<GenerationExpectation> generation;
+  };
+};
+
+template <class... Op>
+struct List {
+  using Params = std::variant<typename Op::Params...>;
+  using Output = std::variant<typename Op::Output...>;
+  using Expect = std::variant<typename Op::Expect...>;
+};
+
+// Every operation, in the order the spec introduces them.
+using All = List<Validate, Tokenize, Generate, ValidateAdapter, ApplyAdapter>;
+
+}  // namespace ops
+
+using OpParams = ops::All::Params;  // the operation of a request, and its parameters
+using OpOutput = ops::All::Output;
+using OpExpect = ops::All::Expect;
+
+// The name of the operation a value belongs to (the variant's alternative).
+std::string_view op_name(const OpParams& params);
+
+// What a case expects: a verdict, and for a rejection the code(s), rule, phase and offset.
+struct Expectation {
+  bool accept = false;
+  std::vector<std::string> codes;  // acceptable codes (usually one)
+  std::string rule, phase;
+  std::optional<std::uint64_t> offset;
+  OpExpect on_accept;              // what an acceptance must also show (the same operation as the params)
 };
 
 struct Case {
@@ -77,17 +192,10 @@ struct Case {
   std::string dir;          // absolute folder of the case
   std::string description;
   std::string spec_version;
-  std::string op = "validate";  // validate | tokenize | generate | validate_adapter | apply_adapter
   Level level = Level::L2;  // the highest level the case tests
   std::string input_path;   // absolute path of the input file (may not exist: "absent" inputs)
   std::string input_sha256; // expected digest of the input, empty when absent
-  bool verify_digest = false;
-  std::string text;       // tokenize: the text to encode
-  bool add_bos = true;    // tokenize
-  GenerateParams generate;      // generate; apply_adapter when prompt or max_tokens is set
-  std::string parent_path;      // validate_adapter / apply_adapter: the parent model (input_path is the adapter)
-  std::vector<std::string> stack_paths;  // apply_adapter: adapters applied after the first, in order
-  bool generate_after_apply = false;
+  OpParams params;          // the operation and its parameters (paths resolved)
   Expectation expect;
   std::vector<std::string> tags;
   std::vector<std::string> rules;  // spec rules the case exercises (traceability)
@@ -100,15 +208,9 @@ struct Answer {
   bool accepted = false;
   std::string code;                    // empty when accepted
   std::optional<std::uint64_t> offset;
-  std::optional<Identity> identity;
-  std::vector<TensorDigest> tensors;   // optional per-tensor digests the runtime reported
-  // tokenize / generate: what the runtime produced (tokenize fills tokens and text only)
-  std::vector<std::uint32_t> prompt_tokens, tokens;
-  std::optional<std::string> text;
-  std::string stop_reason;
-  std::vector<std::vector<float>> logits;
-  std::optional<Lineage> lineage;      // apply_adapter
+  std::optional<std::uint64_t> step;   // apply_adapter: the 0-based index of the failing adapter
   std::string message;                 // skipped/errored reason or error message
+  OpOutput output;                     // accepted: the operation's outputs
 };
 
 }  // namespace slmconf

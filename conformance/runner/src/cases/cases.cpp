@@ -14,13 +14,16 @@
 #include "slm/writer.h"
 #include "slmconf/program_json.h"
 #include "slmconf/recipe_json.h"
+#include "ops/op.h"
 #include "slmgen/program.h"
 #include "slmgen/recipe.h"
 
 namespace slmconf {
 
+using wire::json;
+using wire::ordered;
+
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 namespace {
 
@@ -125,100 +128,79 @@ std::string load_input(Case& c, const json& input, const fs::path& root, const s
   return "";
 }
 
-// The op's parameters (tokenize: text, add_bos; generate: the sampling request).
-void load_request(const json& j, Case& c) {
-  if (!j.contains("request")) return;
-  const json& r = j["request"];
-  c.text = r.value("text", "");
-  c.add_bos = r.value("add_bos", true);
-  GenerateParams& g = c.generate;
-  g.prompt = r.value("prompt", "");
-  g.max_tokens = r.value("max_tokens", g.max_tokens);
-  g.temperature = r.value("temperature", g.temperature);
-  g.top_k = r.value("top_k", g.top_k);
-  g.top_p = r.value("top_p", g.top_p);
-  g.seed = r.value("seed", g.seed);
-  g.logit_steps = r.value("logit_steps", g.logit_steps);
-}
-
-GenerationExpectation load_generation(const json& e) {
-  GenerationExpectation g;
-  g.prompt_tokens = e.value("prompt_tokens", std::vector<std::uint32_t>{});
-  g.tokens = e.at("tokens").get<std::vector<std::uint32_t>>();
-  if (e.contains("text")) g.text = e["text"].get<std::string>();
-  g.stop_reason = e.value("stop_reason", "");
-  if (e.contains("min_margin")) g.min_margin = e["min_margin"].get<float>();
-  if (e.contains("logits")) {
-    const json& l = e["logits"];
-    g.logit_abs_tolerance = l.at("abs_tolerance").get<double>();
-    g.logit_rel_tolerance = l.at("rel_tolerance").get<double>();
-    for (const auto& step : l.at("steps")) {
-      StepLogits s;
-      s.step = step.at("step").get<std::uint32_t>();
-      for (const auto& pair : step.at("top")) s.top.emplace_back(pair.at(0).get<std::uint32_t>(), pair.at(1).get<float>());
-      g.logits.push_back(std::move(s));
-    }
+// The inputs of one case folder: each resolved, contained in the tree, materialised and checked.
+class FolderInputs final : public CaseInputs {
+public:
+  FolderInputs(const Case& c, const fs::path& root, const std::string& cache_dir) : case_(c), root_(root), cache_(cache_dir) {}
+  slm::Result<std::string> resolve(const json& input) override {
+    Case other = case_;
+    if (auto error = load_input(other, input, root_, cache_); !error.empty()) return case_error(error);
+    return other.input_path;
   }
-  return g;
-}
+
+private:
+  const Case& case_;
+  fs::path root_;
+  std::string cache_;
+};
 
 std::string load_case_json(const fs::path& root, const fs::path& case_dir, const std::string& cache_dir, Case& c) {
   const json j = json::parse(read_text(case_dir / "expected.json"), nullptr, false);
   if (j.is_discarded() || !j.is_object()) return (case_dir / "expected.json").string() + ": not a JSON object";
   c.dir = fs::absolute(case_dir).string();
-  c.id = j.value("id", "");
-  c.description = j.value("description", "");
-  c.spec_version = j.value("spec_version", "");
-  c.op = j.value("op", "validate");
-  if (!parse_level(j.value("level", ""), c.level)) return c.id + ": bad level";
-  c.verify_digest = j.contains("options") && j["options"].value("verify_digest", false);
-  load_request(j, c);
-  for (const auto& t : j.value("tags", json::array())) c.tags.push_back(t.get<std::string>());
-  for (const auto& r : j.value("rules", json::array())) c.rules.push_back(r.get<std::string>());
+  if (!read_string(j, "id", c.id) || !read_string(j, "description", c.description) ||
+      !read_string(j, "spec_version", c.spec_version)) {
+    return "id, description and spec_version must be strings";
+  }
+  std::string op = "validate", level;
+  if (!read_string(j, "op", op) || !read_string(j, "level", level) || !parse_level(level, c.level)) return c.id + ": bad op or level";
+  for (const char* key : {"tags", "rules"}) {
+    if (!j.contains(key)) continue;
+    if (!j[key].is_array()) return std::string(key) + " is not an array";
+    for (const auto& t : j[key]) {
+      if (!t.is_string()) return std::string(key) + " holds a non-string";
+      (std::string(key) == "tags" ? c.tags : c.rules).push_back(t.get<std::string>());
+    }
+  }
+  if (!j.contains("expect") || !j["expect"].is_object()) return "expect is not an object";
   const json& e = j["expect"];
-  c.expect.accept = e.value("outcome", "") == "accept";
-  if (c.expect.accept) {
-    if (e.contains("identity")) {
-      const json& id = e["identity"];
-      c.expect.identity = Identity{id["parameter_count"].get<std::uint64_t>(), id["tensor_count"].get<std::uint32_t>(),
-                                   id["flags"].get<std::uint32_t>(), id["layout_checksum"].get<std::string>(),
-                                   id["tokenizer_checksum"].get<std::string>(), id["content_digest"].get<std::string>()};
+  std::string outcome;
+  if (!read_string(e, "outcome", outcome) || (outcome != "accept" && outcome != "reject")) return "expect.outcome is not accept or reject";
+  c.expect.accept = outcome == "accept";
+  if (!c.expect.accept) {
+    if (!e.contains("codes") || !e["codes"].is_array() || e["codes"].empty()) return "expect.codes is not a list of codes";
+    for (const auto& code : e["codes"]) {
+      if (!code.is_string()) return "expect.codes holds a non-string";
+      c.expect.codes.push_back(code.get<std::string>());
     }
-    for (const auto& t : e.value("tensors", json::array())) {
-      c.expect.tensors.push_back({t["name"].get<std::string>(), t["dtype"].get<std::string>(), t["sha256"].get<std::string>(),
-                                  t["shape"].get<std::vector<std::uint64_t>>()});
-    }
-    if (e.contains("tokens")) c.expect.generation = load_generation(e);
-    if (e.contains("lineage")) {
-      const json& l = e["lineage"];
-      Lineage lineage;
-      lineage.parent_digest = l.at("parent_digest").get<std::string>();
-      for (const auto& st : l.at("steps")) {
-        lineage.steps.push_back({st.at("kind").get<std::string>(), st.at("adapter_digest").get<std::string>(),
-                                 st.at("descendant_digest").get<std::string>()});
-      }
-      c.expect.lineage = lineage;
-    }
-  } else {
-    c.expect.codes = e.at("codes").get<std::vector<std::string>>();
-    c.expect.rule = e.value("rule", "");
-    c.expect.phase = e.value("phase", "");
+    if (!read_string(e, "rule", c.expect.rule) || !read_string(e, "phase", c.expect.phase)) return "expect.rule and phase must be strings";
     if (e.contains("offset") && e["offset"].is_number_unsigned()) c.expect.offset = e["offset"].get<std::uint64_t>();
   }
-  // Adapter cases: the parent and any further adapters are inputs too, each with its sha256.
-  for (const char* key : {"parent"}) {
-    if (!j.contains(key)) continue;
-    Case other = c;
-    if (auto err = load_input(other, j[key], root, cache_dir); !err.empty()) return std::string(key) + ": " + err;
-    c.parent_path = other.input_path;
-  }
-  for (const auto& more : j.value("stack", json::array())) {
-    Case other = c;
-    if (auto err = load_input(other, more, root, cache_dir); !err.empty()) return "stack: " + err;
-    c.stack_paths.push_back(other.input_path);
-  }
-  c.generate_after_apply = c.op == "apply_adapter" && j.contains("request");
-  return load_input(c, j.at("input"), root, cache_dir);
+  // The operation: its parameters (the parent and stack of adapter cases are inputs too, each with
+  // its sha256) and what an acceptance must show.
+  FolderInputs inputs(c, root, cache_dir);
+  std::string error = "unknown op '" + op + "'";
+  with_op_named(op, [&](auto o) {
+    using B = Behaviour<decltype(o)>;
+    auto params = B::read_case_params(j, inputs);
+    if (!params.ok()) {
+      error = params.status().message;
+      return;
+    }
+    c.params = params.value();
+    c.expect.on_accept = typename decltype(o)::Expect{};
+    error.clear();
+    if (!c.expect.accept) return;
+    auto expect = B::read_case_expect(e);
+    if (!expect.ok()) {
+      error = expect.status().message;
+      return;
+    }
+    c.expect.on_accept = expect.value();
+  });
+  if (!error.empty()) return error;
+  if (!j.contains("input")) return "no input";
+  return load_input(c, j["input"], root, cache_dir);
 }
 
 // A case tree may come from anywhere: a malformed expected.json is an error message, not a crash.

@@ -14,6 +14,7 @@
 #include "slm/writer.h"
 #include "slmconf/identity_json.h"
 #include "slmconf/program_json.h"
+#include "ops/op.h"
 #include "slmconf/protocol.h"
 #include "slmconf/reference_runtime.h"
 #include "slmgen/adapter_gen.h"
@@ -85,11 +86,11 @@ std::string write_negative(const fs::path& root, const slmgen::AdapterNegativeCa
   const fs::path dir = root / id;
   const std::string file = fs::path(n.file).filename().string();
   if (auto e = write_bytes(dir / file, n.bytes); !e.empty()) return e;
-  Case c;
-  c.op = n.expected == slm::ErrorCode::E_ADP_APPLY_NONFINITE ? "apply_adapter" : "validate_adapter";
-  c.input_path = (dir / file).string();
-  c.parent_path = parent_path;
-  const Answer a = reference_answer(request_for(c));
+  Request c;
+  c.path = (dir / file).string();
+  if (n.expected == slm::ErrorCode::E_ADP_APPLY_NONFINITE) c.params = ops::ApplyAdapter::Params{parent_path, {}, std::nullopt};
+  else c.params = ops::ValidateAdapter::Params{parent_path};
+  const Answer a = reference_answer(c);
   const auto& row = slm::error_info(n.expected);
   if (a.accepted || a.code != row.name) return id + ": the reference answers " + (a.accepted ? "accept" : a.code) + ", not " + std::string(row.name);
   json expect = {{"outcome", "reject"}, {"codes", {row.name}}, {"rule", row.rule}, {"phase", slm::phase_name(row.phase)}};
@@ -97,7 +98,7 @@ std::string write_negative(const fs::path& root, const slmgen::AdapterNegativeCa
   const json expected = {{"id", id},
                          {"spec_version", kCaseSpecVersion},
                          {"description", n.description},
-                         {"op", c.op},
+                         {"op", std::string(op_name(c.params))},
                          {"level", a.offset ? "L3" : "L2"},
                          {"input", file_input(file, n.bytes)},
                          {"parent", file_input(parent_relative(id.substr(std::string("adapters/").size())), parent)},
@@ -120,39 +121,40 @@ struct ApplyCase {
 
 std::string write_apply(const fs::path& root, const ApplyCase& a) {
   const fs::path dir = root / a.id;
-  Case c;
-  c.op = "apply_adapter";
-  c.parent_path = a.parent_path;
+  Request c;
+  ops::ApplyAdapter::Params params;
+  params.parent = a.parent_path;
   for (std::size_t k = 0; k < a.adapters.size(); ++k) {
     if (auto e = write_bytes(dir / a.adapters[k].first, a.adapters[k].second); !e.empty()) return e;
     const std::string path = (dir / a.adapters[k].first).string();
-    if (k == 0) c.input_path = path;
-    else c.stack_paths.push_back(path);
+    if (k == 0) c.path = path;
+    else params.stack.push_back(path);
   }
-  if (a.generate) {
-    c.generate = *a.generate;
-    c.generate_after_apply = true;
-  }
-  const Answer ans = reference_answer(request_for(c));
-  if (!ans.accepted || !ans.identity || !ans.lineage) return a.id + ": the reference does not apply it: " + ans.code + " " + ans.message;
+  params.generate = a.generate;
+  c.params = params;
+  const Answer answer = reference_answer(c);
+  if (!answer.accepted) return a.id + ": the reference does not apply it: " + answer.code + " " + answer.message;
+  const auto& ans = std::get<ops::ApplyAdapter::Output>(answer.output);
+  if (!ans.model.identity || !ans.lineage) return a.id + ": the reference reports no identity or lineage";
   json expect = {{"outcome", "accept"},
-                 {"identity", {{"parameter_count", ans.identity->parameter_count}, {"tensor_count", ans.identity->tensor_count},
-                               {"flags", ans.identity->flags}, {"layout_checksum", ans.identity->layout_checksum},
-                               {"tokenizer_checksum", ans.identity->tokenizer_checksum},
-                               {"content_digest", ans.identity->content_digest}}},
-                 {"tensors", tensors_json(ans.tensors)},
+                 {"identity", {{"parameter_count", ans.model.identity->parameter_count}, {"tensor_count", ans.model.identity->tensor_count},
+                               {"flags", ans.model.identity->flags}, {"layout_checksum", ans.model.identity->layout_checksum},
+                               {"tokenizer_checksum", ans.model.identity->tokenizer_checksum},
+                               {"content_digest", ans.model.identity->content_digest}}},
+                 {"tensors", tensors_json(ans.model.tensors)},
                  {"lineage", lineage_json(*ans.lineage)}};
   json request;
   if (a.generate) {
-    if (a.promised && ans.text != a.promised) return a.id + ": the descendant continues with \"" + ans.text.value_or("") + "\"";
-    expect["prompt_tokens"] = ans.prompt_tokens;
-    expect["tokens"] = ans.tokens;
-    if (ans.text && is_utf8(*ans.text)) expect["text"] = *ans.text;
-    expect["stop_reason"] = ans.stop_reason;
-    if (!ans.logits.empty()) expect["logits"] = logits_expectation(ans.logits);
-    const auto& g = *a.generate;
-    request = {{"prompt", g.prompt}, {"max_tokens", g.max_tokens}, {"temperature", g.temperature}, {"top_k", g.top_k},
-               {"top_p", g.top_p}, {"seed", g.seed}, {"logit_steps", g.logit_steps}};
+    if (!ans.generation) return a.id + ": the descendant did not generate";
+    const GenerationOutput& gen = *ans.generation;
+    if (a.promised && gen.text != a.promised) return a.id + ": the descendant continues with \"" + gen.text.value_or("") + "\"";
+    expect["prompt_tokens"] = gen.prompt_tokens;
+    expect["tokens"] = gen.tokens;
+    if (gen.text && is_utf8(*gen.text)) expect["text"] = *gen.text;
+    expect["stop_reason"] = gen.stop_reason;
+    if (!gen.logits.empty()) expect["logits"] = logits_expectation(gen.logits);
+    request = json::object();
+    write_generate_params(*a.generate, request);
   }
   json stack = json::array();
   for (std::size_t k = 1; k < a.adapters.size(); ++k) stack.push_back(file_input(a.adapters[k].first, a.adapters[k].second));

@@ -7,7 +7,11 @@ namespace slmconf {
 class ReferenceConnector final : public Connector {
 public:
   Hello hello() override { return reference_hello(); }
-  Attempt run(const Request& request, double) override { return {Attempt::Kind::ANSWER, reference_answer(request), "", ""}; }
+  Attempt run(const Request& request, double) override {
+    Attempt a;
+    a.answer = reference_answer(request);
+    return a;
+  }
   void stop() override {}
 };
 

@@ -16,6 +16,7 @@
 #include "slmconf/program_json.h"
 #include "slmconf/protocol.h"
 #include "slmconf/reference_runtime.h"
+#include "ops/op.h"
 #include "slmgen/program.h"
 #include "slmgen/recipe.h"
 
@@ -32,13 +33,14 @@ constexpr double kLogitAbsTolerance = 1e-3;  // |got - want| <= abs + rel * |wan
 constexpr double kLogitRelTolerance = 1e-4;
 
 struct Golden {
-  std::string id, description, op;
+  std::string id, description;
+  OpParams params;                            // tokenize or generate, and its request
   std::optional<slmgen::ModelRecipe> recipe;  // input: a generated random-weight model, or
   std::optional<slmgen::ModelProgram> program;  // or a programmed model (dtype, tokenizer override it)
   std::string dtype, tokenizer;               // program overrides
-  std::string text;                           // tokenize
-  bool add_bos = true;
-  GenerateParams generate;
+  GenerateParams& gen() { return std::get<ops::Generate::Params>(params).generate; }
+  const GenerateParams& gen() const { return std::get<ops::Generate::Params>(params).generate; }
+  bool generates() const { return std::holds_alternative<ops::Generate::Params>(params); }
   std::vector<std::string> rules;
   std::optional<std::string> promised;  // what the program says the continuation is
 };
@@ -66,10 +68,8 @@ std::vector<Golden> goldens() {
     Golden g;
     g.id = "tokenize/" + id;
     g.description = std::move(description);
-    g.op = "tokenize";
+    g.params = ops::Tokenize::Params{std::move(text), add_bos};
     g.recipe = std::move(r);
-    g.text = std::move(text);
-    g.add_bos = add_bos;
     g.rules = std::move(rules);
     out.push_back(std::move(g));
   };
@@ -94,9 +94,9 @@ std::vector<Golden> goldens() {
     Golden g;
     g.id = "generate/" + id;
     g.description = std::move(description);
-    g.op = "generate";
+    g.params = ops::Generate::Params{};
     g.rules = std::move(rules);
-    g.generate.logit_steps = kLogitSteps;
+    g.gen().logit_steps = kLogitSteps;
     out.push_back(std::move(g));
     return out.back();
   };
@@ -109,7 +109,7 @@ std::vector<Golden> goldens() {
       g.program = hello_program();
       g.tokenizer = tokenizer;
       g.dtype = dtype;
-      g.generate.prompt = "Once upon";
+      g.gen().prompt = "Once upon";
       g.promised = " a time.";
     }
   }
@@ -117,11 +117,11 @@ std::vector<Golden> goldens() {
     auto& g = generate("programmed-sampled", "programmed model, temperature 0.8, top-k 4, top-p 0.9, seed 42: the margins make sampling pick the programmed text",
                        {"RT-SMP-002", "RT-FWD-001"});
     g.program = hello_program();
-    g.generate.prompt = "Hello";
-    g.generate.temperature = 0.8f;
-    g.generate.top_k = 4;
-    g.generate.top_p = 0.9f;
-    g.generate.seed = 42;
+    g.gen().prompt = "Hello";
+    g.gen().temperature = 0.8f;
+    g.gen().top_k = 4;
+    g.gen().top_p = 0.9f;
+    g.gen().seed = 42;
     g.promised = ", world!";
   }
   for (const char* dtype : {"f32", "q8_0", "q4_0"}) {
@@ -132,8 +132,8 @@ std::vector<Golden> goldens() {
     g.recipe->layers = 2;
     g.recipe->heads = 4;
     g.recipe->kv_heads = 2;
-    g.generate.prompt = "The quick";
-    g.generate.max_tokens = 12;
+    g.gen().prompt = "The quick";
+    g.gen().max_tokens = 12;
   }
   struct Sampling {
     const char* id;
@@ -148,25 +148,25 @@ std::vector<Golden> goldens() {
                        std::string("random tiny model, seeded sampling (") + s.id + "): xorshift64*, one draw per token",
                        {"RT-SMP-002", "RT-FWD-001"});
     g.recipe = recipe("tiny", 12, "bpe", "f32");
-    g.generate.prompt = "once upon a time";
-    g.generate.max_tokens = 16;
-    g.generate.temperature = s.temperature;
-    g.generate.top_k = s.top_k;
-    g.generate.top_p = s.top_p;
-    g.generate.seed = s.seed;
+    g.gen().prompt = "once upon a time";
+    g.gen().max_tokens = 16;
+    g.gen().temperature = s.temperature;
+    g.gen().top_k = s.top_k;
+    g.gen().top_p = s.top_p;
+    g.gen().seed = s.seed;
   }
   {
     auto& g = generate("stops-at-context", "greedy run that reaches the context: it stops with reason \"context\"",
                        {"RT-GEN-001", "RT-FWD-001"});
     g.recipe = recipe("tiny", 13, "byte", "f32");
-    g.generate.prompt = "abcdefghij";
-    g.generate.max_tokens = 64;
+    g.gen().prompt = "abcdefghij";
+    g.gen().max_tokens = 64;
   }
   {
     auto& g = generate("prompt-too-long", "a prompt longer than the context is rejected before any step",
                        {"SLM-GEN-001"});
     g.program = hello_program();
-    g.generate.prompt = std::string(80, 'a');
+    g.gen().prompt = std::string(80, 'a');
   }
   return out;
 }
@@ -208,14 +208,20 @@ std::string write_golden(const fs::path& root, const Golden& g, const fs::path& 
   const fs::path model_path = scratch / (slm::to_hex(slm::sha256(bytes)) + ".slm");
   if (auto s = slm::write_file_atomically(model_path.string(), bytes); !s.ok()) return s.message;
 
-  Case c;
-  c.op = g.op;
-  c.input_path = model_path.string();
-  c.text = g.text;
-  c.add_bos = g.add_bos;
-  c.generate = g.generate;
-  const Answer a = reference_answer(request_for(c));
+  Request r;
+  r.path = model_path.string();
+  r.params = g.params;
+  const Answer a = reference_answer(r);
   if (a.kind != Answer::Kind::RESULT) return g.id + ": the reference did not answer: " + a.message;
+  // What the reference produced, whichever of the two operations the golden runs.
+  GenerationOutput out;
+  if (a.accepted && g.generates()) {
+    out = std::get<ops::Generate::Output>(a.output).generation;
+  } else if (a.accepted) {
+    const auto& t = std::get<ops::Tokenize::Output>(a.output);
+    out.tokens = t.tokens;
+    out.text = t.text;
+  }
 
   json expect;
   std::string level = "L4";
@@ -227,62 +233,61 @@ std::string write_golden(const fs::path& root, const Golden& g, const fs::path& 
     level = "L2";
   } else {
     expect = {{"outcome", "accept"}};
-    if (!a.prompt_tokens.empty()) expect["prompt_tokens"] = a.prompt_tokens;
-    expect["tokens"] = a.tokens;
+    if (!out.prompt_tokens.empty()) expect["prompt_tokens"] = out.prompt_tokens;
+    expect["tokens"] = out.tokens;
     // Only texts that survive JSON (valid UTF-8) are recorded; tokens are always exact.
-    if (a.text && is_utf8(*a.text)) expect["text"] = *a.text;
-    if (g.promised && a.text != g.promised) {
-      return g.id + ": the reference continues with \"" + a.text.value_or("") + "\", the program promises \"" + *g.promised + "\"";
+    if (out.text && is_utf8(*out.text)) expect["text"] = *out.text;
+    if (g.promised && out.text != g.promised) {
+      return g.id + ": the reference continues with \"" + out.text.value_or("") + "\", the program promises \"" + *g.promised + "\"";
     }
-    if (!a.stop_reason.empty()) expect["stop_reason"] = a.stop_reason;
-    if (g.op == "generate") {
+    if (!out.stop_reason.empty()) expect["stop_reason"] = out.stop_reason;
+    if (g.generates()) {
       // The smallest margin by which a chosen token beat the runner-up: how robust the case is.
       float min_margin = INFINITY;
       // Only a greedy run has one: a sampled token need not be the largest logit.
-      Case greedy = c;
-      greedy.generate.temperature = 0;
-      greedy.generate.logit_steps = static_cast<std::uint32_t>(a.tokens.size());
-      const Answer all = reference_answer(request_for(greedy));
-      for (std::size_t s = 0; s < all.logits.size() && s < a.tokens.size(); ++s) {
+      Request greedy = r;
+      GenerateParams& gp = std::get<ops::Generate::Params>(greedy.params).generate;
+      gp.temperature = 0;
+      gp.logit_steps = static_cast<std::uint32_t>(out.tokens.size());
+      const Answer greedy_answer = reference_answer(greedy);
+      if (!greedy_answer.accepted) return g.id + ": the greedy rerun is rejected: " + greedy_answer.code;
+      const GenerationOutput& all = std::get<ops::Generate::Output>(greedy_answer.output).generation;
+      for (std::size_t s = 0; s < all.logits.size() && s < out.tokens.size(); ++s) {
         const auto& l = all.logits[s];
         float best_other = -INFINITY;
-        for (std::uint32_t i = 0; i < l.size(); ++i) if (i != a.tokens[s]) best_other = std::max(best_other, l[i]);
-        min_margin = std::min(min_margin, l[a.tokens[s]] - best_other);
-        if (all.tokens.size() <= s || all.tokens[s] != a.tokens[s]) break;  // sampled runs diverge from greedy
+        for (std::uint32_t i = 0; i < l.size(); ++i) if (i != out.tokens[s]) best_other = std::max(best_other, l[i]);
+        min_margin = std::min(min_margin, l[out.tokens[s]] - best_other);
+        if (all.tokens.size() <= s || all.tokens[s] != out.tokens[s]) break;  // sampled runs diverge from greedy
       }
-      if (g.generate.temperature == 0 && std::isfinite(min_margin)) expect["min_margin"] = min_margin;
-      if (g.generate.temperature > 0) {
+      if (g.gen().temperature == 0 && std::isfinite(min_margin)) expect["min_margin"] = min_margin;
+      if (g.gen().temperature > 0) {
         // How close each draw came to picking a neighbour, as a fraction of the kept mass.
-        auto model = slm::load_model_file(c.input_path);
+        auto model = slm::load_model_file(r.path);
         slm::GenerateRequest request;
-        request.prompt = g.generate.prompt;
-        request.max_tokens = g.generate.max_tokens;
-        request.sampling = {g.generate.temperature, g.generate.top_k, g.generate.top_p, g.generate.seed};
+        request.prompt = g.gen().prompt;
+        request.max_tokens = g.gen().max_tokens;
+        request.sampling = {g.gen().temperature, g.gen().top_k, g.gen().top_p, g.gen().seed};
         auto run = model.ok() ? slm::generate(model.value(), request) : slm::Result<slm::GenerateResult>(model.status());
-        if (!run.ok() || run->tokens != a.tokens) return g.id + ": the sampled run does not repeat";
+        if (!run.ok() || run->tokens != out.tokens) return g.id + ": the sampled run does not repeat";
         float slack = INFINITY;
         for (const auto& step : run->steps) slack = std::min(slack, step.sampling_slack);
         if (std::isfinite(slack)) expect["min_sampling_slack"] = slack;
       }
-      expect["logits"] = logits_expectation(a.logits);
+      expect["logits"] = logits_expectation(out.logits);
     }
   }
-  json request;
-  if (g.op == "tokenize") {
-    request = {{"text", g.text}, {"add_bos", g.add_bos}};
-  } else {
-    request = {{"prompt", g.generate.prompt}, {"max_tokens", g.generate.max_tokens}, {"temperature", g.generate.temperature},
-               {"top_k", g.generate.top_k}, {"top_p", g.generate.top_p}, {"seed", g.generate.seed},
-               {"logit_steps", g.generate.logit_steps}};
-  }
+  // The case's request section holds the request line's fields of the operation.
+  json request = json::object();
+  std::visit([&](const auto& p) { Behaviour<OpOf<decltype(p)>>::write_params(p, request); }, g.params);
   // Sampled runs on random models hinge on draws ~1e-4 of the mass from a boundary: only a runtime
   // that claims bit-exactness reproduces them (spec/protocol.md 1.1).
-  json tags = {g.op, g.program ? "programmed" : "generated-input"};
-  if (g.op == "generate" && g.generate.temperature > 0 && !g.program) tags.push_back("bit-exact");
+  const std::string op(op_name(g.params));
+  json tags = {op, g.program ? "programmed" : "generated-input"};
+  if (g.generates() && g.gen().temperature > 0 && !g.program) tags.push_back("bit-exact");
   const json expected = {{"id", g.id},
                          {"spec_version", kCaseSpecVersion},
                          {"description", g.description},
-                         {"op", g.op},
+                         {"op", op},
                          {"level", level},
                          {"input", input},
                          {"options", {{"verify_digest", false}}},

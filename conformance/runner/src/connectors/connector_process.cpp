@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "child_process.h"
+#include "ops/op.h"
 #include "slmconf/connector.h"
 
 namespace slmconf {
@@ -52,18 +53,16 @@ public:
       case ChildProcess::ReadStatus::TOO_LONG: return finish(a, Attempt::Kind::GARBAGE, "answer line longer than 1 MiB");
       case ChildProcess::ReadStatus::LINE: break;
     }
-    auto answer = parse_answer(line, request.seq, error);
-    if (!answer) return finish(a, Attempt::Kind::GARBAGE, error);
-    a.answer = std::move(*answer);
+    auto answer = parse_answer(line, request);
+    if (!answer.ok()) return finish(a, Attempt::Kind::GARBAGE, answer.status().message);
+    a.answer = std::move(answer.value());
     a.stderr_text = child_->take_stderr();
     return a;
   }
 
   void stop() override {
     if (!child_) return;
-    Request bye;
-    bye.op = "bye";
-    child_->write_line(request_line(bye));
+    child_->write_line(bye_line());
     if (!child_->wait(deadline_after(1))) child_->kill();
     child_.reset();  // kills what is left of its process group and reaps its orphans
   }
@@ -75,8 +74,13 @@ private:
     std::string line;
     const auto status = child_->read_line(line, kMaxLineBytes, deadline_after(hello_timeout_));
     std::optional<Hello> hello;
-    if (status == ChildProcess::ReadStatus::LINE) hello = parse_hello(line, error);
-    else error = status == ChildProcess::ReadStatus::TIMEOUT ? "no hello within the timeout" : "no hello: " + exit_detail();
+    if (status == ChildProcess::ReadStatus::LINE) {
+      auto parsed = parse_hello(line);
+      if (parsed.ok()) hello = parsed.value();
+      else error = parsed.status().message;
+    } else {
+      error = status == ChildProcess::ReadStatus::TIMEOUT ? "no hello within the timeout" : "no hello: " + exit_detail();
+    }
     if (!hello) {
       pending_stderr_ = child_->take_stderr();
       child_->kill();
@@ -117,14 +121,16 @@ public:
 
   Attempt run(const Request& request, double timeout_seconds) override {
     Attempt a;
-    if (request.op != "validate") {
+    // The operation says whether and how one-shot mode runs it (spec/protocol.md section 5).
+    const auto arguments = std::visit(
+        [](const auto& p) { return Behaviour<OpOf<decltype(p)>>::oneshot_arguments(p); }, request.params);
+    if (!arguments) {
       a.answer.kind = Answer::Kind::SKIPPED;
       a.answer.message = "one-shot mode only validates";
       return a;
     }
     std::string error;
-    const std::string command =
-        command_line_ + (request.verify_digest ? " --digest " : " ") + shell_quote(request.path);
+    const std::string command = command_line_ + (arguments->empty() ? "" : " " + *arguments) + " " + shell_quote(request.path);
     auto child = ChildProcess::spawn(command, false, error);
     if (!child) {
       a.kind = Attempt::Kind::CRASH;

@@ -1,0 +1,412 @@
+// Pieces the operations share: strict readers of untrusted JSON, the JSON of identities, tensors,
+// lineage and generations, and judging that names the field and both values.
+#include <cmath>
+#include <limits>
+
+#include "op.h"
+#include "slm/format.h"
+#include "slm/sha256.h"
+
+namespace slmconf {
+
+using wire::json;
+using wire::ordered;
+
+// ---- strict readers ----
+
+bool read_string(const json& j, const char* key, std::string& out) {
+  const auto it = j.find(key);
+  if (it == j.end()) return true;
+  if (!it->is_string()) return false;
+  out = it->get<std::string>();
+  return true;
+}
+
+bool read_bool(const json& j, const char* key, bool& out) {
+  const auto it = j.find(key);
+  if (it == j.end()) return true;
+  if (!it->is_boolean()) return false;
+  out = it->get<bool>();
+  return true;
+}
+
+bool read_u64(const json& j, const char* key, std::uint64_t& out) {
+  const auto it = j.find(key);
+  if (it == j.end()) return true;
+  if (!it->is_number_unsigned()) return false;
+  out = it->get<std::uint64_t>();
+  return true;
+}
+
+bool read_u32(const json& j, const char* key, std::uint32_t& out) {
+  std::uint64_t v = out;
+  if (!read_u64(j, key, v) || v > 0xFFFFFFFFull) return false;
+  out = static_cast<std::uint32_t>(v);
+  return true;
+}
+
+bool read_f32(const json& j, const char* key, float& out) {
+  const auto it = j.find(key);
+  if (it == j.end()) return true;
+  if (!it->is_number()) return false;
+  const double v = it->get<double>();
+  if (!(std::fabs(v) <= static_cast<double>(std::numeric_limits<float>::max()))) return false;  // finite as an f32
+  out = static_cast<float>(v);
+  return true;
+}
+
+slm::Status field_error(const char* key, const char* what) {
+  return slm::make_error(slm::ErrorCode::E_PROTOCOL_LINE, slm::kNoOffset, std::string("field '") + key + "' must be " + what);
+}
+
+slm::Status case_error(const std::string& message) {
+  return slm::make_error(slm::ErrorCode::E_CASE_INVALID, slm::kNoOffset, message);
+}
+
+slm::Result<GenerateParams> read_generate_params(const json& j) {
+  GenerateParams g;
+  if (!read_string(j, "prompt", g.prompt)) return field_error("prompt", "a string");
+  if (!read_u32(j, "max_tokens", g.max_tokens)) return field_error("max_tokens", "an integer in [0, 2^32)");
+  if (!read_f32(j, "temperature", g.temperature)) return field_error("temperature", "a finite number");
+  if (!read_u32(j, "top_k", g.top_k)) return field_error("top_k", "an integer in [0, 2^32)");
+  if (!read_f32(j, "top_p", g.top_p)) return field_error("top_p", "a finite number");
+  if (!read_u64(j, "seed", g.seed)) return field_error("seed", "an integer in [0, 2^64)");
+  if (!read_u32(j, "logit_steps", g.logit_steps)) return field_error("logit_steps", "an integer in [0, 2^32)");
+  return g;
+}
+
+void write_generate_params(const GenerateParams& g, ordered& j) {
+  j["prompt"] = g.prompt;
+  j["max_tokens"] = g.max_tokens;
+  j["temperature"] = g.temperature;
+  j["top_k"] = g.top_k;
+  j["top_p"] = g.top_p;
+  j["seed"] = g.seed;
+  j["logit_steps"] = g.logit_steps;
+}
+
+// ---- answers ----
+
+ordered identity_to_json(const Identity& id) {
+  return {{"parameter_count", id.parameter_count}, {"tensor_count", id.tensor_count},
+          {"flags", id.flags},                     {"layout_checksum", id.layout_checksum},
+          {"tokenizer_checksum", id.tokenizer_checksum}, {"content_digest", id.content_digest}};
+}
+
+std::optional<Identity> identity_from_json(const json& j) {
+  if (!j.is_object()) return std::nullopt;
+  Identity id;
+  for (const char* k : {"parameter_count", "tensor_count", "flags", "layout_checksum", "tokenizer_checksum", "content_digest"}) {
+    if (!j.contains(k)) return std::nullopt;
+  }
+  if (!read_u64(j, "parameter_count", id.parameter_count) || !read_u32(j, "tensor_count", id.tensor_count) ||
+      !read_u32(j, "flags", id.flags) || !read_string(j, "layout_checksum", id.layout_checksum) ||
+      !read_string(j, "tokenizer_checksum", id.tokenizer_checksum) || !read_string(j, "content_digest", id.content_digest)) {
+    return std::nullopt;
+  }
+  return id;
+}
+
+std::vector<TensorDigest> tensors_from_json(const json& j) {
+  std::vector<TensorDigest> out;
+  if (!j.is_array()) return out;
+  for (const auto& t : j) {
+    TensorDigest d;
+    if (!t.is_object() || !t.contains("name") || !t.contains("sha256") || !read_string(t, "name", d.name) ||
+        !read_string(t, "sha256", d.sha256)) {
+      return {};
+    }
+    (void)read_string(t, "dtype", d.dtype);
+    if (t.contains("shape") && t["shape"].is_array()) {
+      for (const auto& x : t["shape"]) if (x.is_number_unsigned()) d.shape.push_back(x.get<std::uint64_t>());
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+std::optional<Lineage> lineage_from_json(const json& j) {
+  if (!j.is_object() || !j.contains("steps") || !j["steps"].is_array()) return std::nullopt;
+  Lineage l;
+  if (!read_string(j, "parent_digest", l.parent_digest)) return std::nullopt;
+  for (const auto& st : j["steps"]) {
+    LineageStep s;
+    if (!st.is_object() || !read_string(st, "kind", s.kind) || !read_string(st, "adapter_digest", s.adapter_digest) ||
+        !read_string(st, "descendant_digest", s.descendant_digest)) {
+      return std::nullopt;
+    }
+    l.steps.push_back(std::move(s));
+  }
+  return l;
+}
+
+void write_model_report(const ModelReport& m, ordered& answer) {
+  if (m.identity) answer["identity"] = identity_to_json(*m.identity);
+  if (m.tensors.empty()) return;
+  ordered tensors = ordered::array();
+  for (const auto& t : m.tensors) tensors.push_back({{"name", t.name}, {"dtype", t.dtype}, {"shape", t.shape}, {"sha256", t.sha256}});
+  answer["tensors"] = tensors;
+}
+
+ModelReport read_model_report(const json& answer) {
+  ModelReport m;
+  if (answer.contains("identity")) m.identity = identity_from_json(answer["identity"]);
+  if (answer.contains("tensors")) m.tensors = tensors_from_json(answer["tensors"]);
+  return m;
+}
+
+void write_generation_output(const GenerationOutput& g, ordered& answer) {
+  if (!g.prompt_tokens.empty()) answer["prompt_tokens"] = g.prompt_tokens;
+  answer["tokens"] = g.tokens;
+  if (g.text) answer["text"] = *g.text;
+  if (!g.stop_reason.empty()) answer["stop_reason"] = g.stop_reason;
+  if (!g.logits.empty()) answer["logits"] = g.logits;  // NaN and infinities are written null
+}
+
+namespace {
+
+bool read_token_list(const json& j, const char* key, std::vector<std::uint32_t>& out) {
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_array()) return false;
+  for (const auto& t : *it) {
+    if (!t.is_number_unsigned() || t.get<std::uint64_t>() > 0xFFFFFFFFull) return false;
+    out.push_back(t.get<std::uint32_t>());
+  }
+  return true;
+}
+
+}  // namespace
+
+GenerationOutput read_generation_output(const json& answer) {
+  GenerationOutput g;
+  (void)read_token_list(answer, "prompt_tokens", g.prompt_tokens);
+  (void)read_token_list(answer, "tokens", g.tokens);
+  std::string text;
+  if (answer.contains("text") && read_string(answer, "text", text)) g.text = text;
+  (void)read_string(answer, "stop_reason", g.stop_reason);
+  // Logits as arrays of numbers; null (JSON's only spelling of a non-finite value) reads as NaN.
+  if (const auto it = answer.find("logits"); it != answer.end() && it->is_array()) {
+    for (const auto& step : *it) {
+      if (!step.is_array()) break;
+      std::vector<float> row;
+      for (const auto& x : step) row.push_back(x.is_number() ? x.get<float>() : std::numeric_limits<float>::quiet_NaN());
+      g.logits.push_back(std::move(row));
+    }
+  }
+  return g;
+}
+
+// ---- cases ----
+
+slm::Result<ModelReport> read_model_expect(const json& e) {
+  ModelReport m;
+  if (e.contains("identity")) {
+    m.identity = identity_from_json(e["identity"]);
+    if (!m.identity) return case_error("expect.identity is not an identity block");
+  }
+  if (e.contains("tensors")) {
+    if (!e["tensors"].is_array()) return case_error("expect.tensors is not an array");
+    m.tensors = tensors_from_json(e["tensors"]);
+    if (m.tensors.size() != e["tensors"].size()) return case_error("expect.tensors has an entry without name or sha256");
+  }
+  return m;
+}
+
+slm::Result<GenerationExpectation> read_generation_expect(const json& e) {
+  GenerationExpectation g;
+  if (e.contains("prompt_tokens") && !read_token_list(e, "prompt_tokens", g.prompt_tokens)) {
+    return case_error("expect.prompt_tokens is not a list of ids");
+  }
+  if (!read_token_list(e, "tokens", g.tokens)) return case_error("expect.tokens is missing or not a list of ids");
+  std::string text;
+  if (e.contains("text")) {
+    if (!read_string(e, "text", text)) return case_error("expect.text is not a string");
+    g.text = text;
+  }
+  if (!read_string(e, "stop_reason", g.stop_reason)) return case_error("expect.stop_reason is not a string");
+  float margin = 0;
+  if (e.contains("min_margin")) {
+    if (!read_f32(e, "min_margin", margin)) return case_error("expect.min_margin is not a number");
+    g.min_margin = margin;
+  }
+  if (e.contains("logits")) {
+    const json& l = e["logits"];
+    float abs = 0, rel = 0;
+    if (!l.is_object() || !l.contains("abs_tolerance") || !l.contains("rel_tolerance") || !read_f32(l, "abs_tolerance", abs) ||
+        !read_f32(l, "rel_tolerance", rel) || !l.contains("steps") || !l["steps"].is_array()) {
+      return case_error("expect.logits needs abs_tolerance, rel_tolerance and steps");
+    }
+    g.logit_abs_tolerance = l["abs_tolerance"].get<double>();
+    g.logit_rel_tolerance = l["rel_tolerance"].get<double>();
+    for (const auto& step : l["steps"]) {
+      StepLogits s;
+      if (!step.is_object() || !step.contains("step") || !read_u32(step, "step", s.step) || !step.contains("top") ||
+          !step["top"].is_array()) {
+        return case_error("expect.logits.steps has an entry without step and top");
+      }
+      for (const auto& pair : step["top"]) {
+        if (!pair.is_array() || pair.size() != 2 || !pair[0].is_number_unsigned() || !pair[1].is_number()) {
+          return case_error("expect.logits top entries are [token, logit] pairs");
+        }
+        s.top.emplace_back(pair[0].get<std::uint32_t>(), pair[1].get<float>());
+      }
+      g.logits.push_back(std::move(s));
+    }
+  }
+  return g;
+}
+
+slm::Result<Lineage> read_lineage_expect(const json& j) {
+  auto l = lineage_from_json(j);
+  if (!l) return case_error("expect.lineage needs parent_digest and steps of kind, adapter_digest, descendant_digest");
+  return *l;
+}
+
+// ---- judging ----
+
+namespace {
+
+// "identity.flags is 1, expected 0" for the first identity field that differs.
+std::string identity_difference(const Identity& got, const Identity& want) {
+  const auto field = [](const char* name, const std::string& g, const std::string& w) {
+    return std::string("identity.") + name + " is " + g + ", expected " + w;
+  };
+  if (got.parameter_count != want.parameter_count) {
+    return field("parameter_count", std::to_string(got.parameter_count), std::to_string(want.parameter_count));
+  }
+  if (got.tensor_count != want.tensor_count) return field("tensor_count", std::to_string(got.tensor_count), std::to_string(want.tensor_count));
+  if (got.flags != want.flags) return field("flags", std::to_string(got.flags), std::to_string(want.flags));
+  if (got.layout_checksum != want.layout_checksum) return field("layout_checksum", got.layout_checksum, want.layout_checksum);
+  if (got.tokenizer_checksum != want.tokenizer_checksum) {
+    return field("tokenizer_checksum", got.tokenizer_checksum, want.tokenizer_checksum);
+  }
+  return field("content_digest", got.content_digest, want.content_digest);
+}
+
+// Ids [from, to) of `t`, with "..." where the list goes on.
+std::string tokens_window(const std::vector<std::uint32_t>& t, std::size_t from, std::size_t to) {
+  std::string s = from > 0 ? "... " : "";
+  for (std::size_t i = from; i < to && i < t.size(); ++i) s += (i > from ? " " : "") + std::to_string(t[i]);
+  return s + (to < t.size() ? " ..." : "");
+}
+
+// Both lists' lengths, the first differing index and a window of ids around it in each list.
+std::string first_difference(const char* what, const std::vector<std::uint32_t>& want, const std::vector<std::uint32_t>& got) {
+  std::size_t i = 0;
+  while (i < want.size() && i < got.size() && want[i] == got[i]) ++i;
+  const std::size_t from = i > 4 ? i - 4 : 0, to = i + 5;
+  const std::string at = i < want.size() && i < got.size()
+                             ? "first difference at index " + std::to_string(i) + " (got " + std::to_string(got[i]) +
+                                   ", expected " + std::to_string(want[i]) + ")"
+                             : "equal up to index " + std::to_string(i) + ", where one list ends";
+  return std::string(what) + " differ: got " + std::to_string(got.size()) + " ids, expected " + std::to_string(want.size()) +
+         "; " + at + "; got [" + tokens_window(got, from, to) + "], expected [" + tokens_window(want, from, to) + "]";
+}
+
+}  // namespace
+
+std::string tokens_text(const std::vector<std::uint32_t>& t) { return tokens_window(t, 0, 12); }
+
+// L3 of an accepted model: identity fields, and tensor digests when the runtime reports them.
+bool model_matches(const ModelReport& want, const ModelReport& got, std::string& reason) {
+  if (!want.identity) return true;
+  if (!got.identity) {
+    reason = "no identity reported";
+    return false;
+  }
+  if (!(*got.identity == *want.identity)) {
+    reason = identity_difference(*got.identity, *want.identity);
+    return false;
+  }
+  if (got.tensors.empty()) return true;
+  if (got.tensors.size() != want.tensors.size()) {
+    reason = "reported " + std::to_string(got.tensors.size()) + " tensors, expected " + std::to_string(want.tensors.size());
+    return false;
+  }
+  for (std::size_t i = 0; i < got.tensors.size(); ++i) {
+    if (got.tensors[i].name != want.tensors[i].name) {
+      reason = "tensor " + std::to_string(i) + " is named " + got.tensors[i].name + ", expected " + want.tensors[i].name;
+      return false;
+    }
+    if (got.tensors[i].sha256 != want.tensors[i].sha256) {
+      reason = "tensor " + want.tensors[i].name + " has sha256 " + got.tensors[i].sha256 + ", expected " + want.tensors[i].sha256;
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string lineage_difference(const std::optional<Lineage>& got, const Lineage& want) {
+  if (!got) return "no lineage reported";
+  if (got->parent_digest != want.parent_digest) {
+    return "lineage.parent_digest is " + got->parent_digest + ", expected " + want.parent_digest;
+  }
+  if (got->steps.size() != want.steps.size()) {
+    return "lineage has " + std::to_string(got->steps.size()) + " steps, expected " + std::to_string(want.steps.size());
+  }
+  for (std::size_t k = 0; k < want.steps.size(); ++k) {
+    const auto& g = got->steps[k];
+    const auto& w = want.steps[k];
+    const std::string at = "lineage.steps[" + std::to_string(k) + "].";
+    if (g.kind != w.kind) return at + "kind is " + g.kind + ", expected " + w.kind;
+    if (g.adapter_digest != w.adapter_digest) return at + "adapter_digest is " + g.adapter_digest + ", expected " + w.adapter_digest;
+    if (g.descendant_digest != w.descendant_digest) {
+      return at + "descendant_digest is " + g.descendant_digest + ", expected " + w.descendant_digest;
+    }
+  }
+  return "lineage differs";
+}
+
+// L4: token streams exactly, text and stop reason when recorded, logits within the case's tolerance.
+bool generation_matches(const GenerationExpectation& e, const GenerationOutput& a, std::string& reason) {
+  if (!e.prompt_tokens.empty() && a.prompt_tokens != e.prompt_tokens) {
+    reason = first_difference("prompt tokens", e.prompt_tokens, a.prompt_tokens);
+    return false;
+  }
+  if (a.tokens != e.tokens) {
+    reason = first_difference("tokens", e.tokens, a.tokens);
+    return false;
+  }
+  if (e.text && a.text != e.text) {
+    reason = "text is \"" + a.text.value_or("(none)").substr(0, 60) + "\", expected \"" + e.text->substr(0, 60) + "\"";
+    return false;
+  }
+  if (!e.stop_reason.empty() && a.stop_reason != e.stop_reason) {
+    reason = "stop_reason is " + (a.stop_reason.empty() ? std::string("(none)") : a.stop_reason) + ", expected " + e.stop_reason;
+    return false;
+  }
+  for (const auto& step : e.logits) {
+    if (step.step >= a.logits.size()) {
+      reason = "no logits reported for step " + std::to_string(step.step);
+      return false;
+    }
+    const auto& got = a.logits[step.step];
+    for (const auto& [token, want] : step.top) {
+      const double tolerance = e.logit_abs_tolerance + e.logit_rel_tolerance * std::fabs(static_cast<double>(want));
+      if (token >= got.size() || !(std::fabs(static_cast<double>(got[token]) - want) <= tolerance)) {
+        reason = "step " + std::to_string(step.step) + " logit of token " + std::to_string(token) + " is " +
+                 (token < got.size() ? std::to_string(got[token]) : std::string("missing")) + ", expected " +
+                 std::to_string(want) + " +- " + std::to_string(tolerance);
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// ---- the reference ----
+
+Answer rejection(const slm::Status& status) {
+  Answer a;
+  a.code = std::string(slm::error_info(status.code).name);
+  if (status.has_offset()) a.offset = status.offset;
+  a.message = status.message;
+  return a;
+}
+
+Identity identity_of(const slm::Identity& id) {
+  return {id.parameter_count, id.tensor_count, id.flags, slm::to_hex_u64(id.layout_checksum),
+          slm::to_hex_u64(id.tokenizer_checksum), slm::to_hex(id.content_digest)};
+}
+
+}  // namespace slmconf

@@ -1,0 +1,151 @@
+// The behaviour of one operation, declared once for all of them: each member of Behaviour<Op> is
+// defined in src/ops/<op>.cpp (and only there). The generic parts of the harness (case loader,
+// protocol codec, reference speaker, judge) reach an operation only through these members, by
+// visiting the OpParams / OpOutput / OpExpect variants, never by comparing its name.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "slm/errors.h"
+#include "slm/format.h"
+#include "slmconf/case.h"
+
+namespace slmconf {
+
+// JSON as read (untrusted input) and as written (keys in the order given). Files that include this
+// header say `using wire::json; using wire::ordered;`: case writers keep their own `json`.
+namespace wire {
+using json = nlohmann::json;
+using ordered = nlohmann::ordered_json;
+}  // namespace wire
+
+// Paths of a case folder's inputs, resolved and checked (cases/cases.cpp): the adapter operations
+// read their parent and stack through it.
+class CaseInputs {
+public:
+  virtual ~CaseInputs() = default;
+  // The absolute path of an input object ({"file": ...} etc.), materialised and checked, or why not.
+  [[nodiscard]] virtual slm::Result<std::string> resolve(const wire::json& input) = 0;
+};
+
+// The outcome of judging an accepting answer beyond the verdict: L3 and L4, and why not.
+struct Judgement {
+  bool l3 = true, l4 = true;
+  std::string reason;
+};
+
+template <class Op>
+struct Behaviour {
+  using Params = typename Op::Params;
+  using Output = typename Op::Output;
+  using Expect = typename Op::Expect;
+
+  // expected.json: the case's request section (may be null), its other keys (parent, stack) and,
+  // for an accepting case, its expect section. Untrusted: a wrong type is an error, never a default.
+  [[nodiscard]] static slm::Result<Params> read_case_params(const wire::json& expected, CaseInputs& inputs);
+  [[nodiscard]] static slm::Result<Expect> read_case_expect(const wire::json& expect);
+
+  // The request line's fields beyond seq, op, case and path; and the speaker's strict reader of them.
+  static void write_params(const Params& params, wire::ordered& request);
+  [[nodiscard]] static slm::Result<Params> read_params(const wire::json& request);
+
+  // An accepting answer's fields beyond the verdict; the runner's lenient reader (a missing or
+  // mistyped field is absent, and then fails its level).
+  static void write_output(const Output& output, wire::ordered& answer);
+  static Output read_output(const wire::json& answer);
+
+  // The reference's execution of a request on `path`.
+  static Answer reference(const std::string& path, const Params& params);
+
+  // L3 and L4 of an accepting answer; short texts of what was expected and what came back.
+  static Judgement judge(const Expect& expect, const Output& output, Level level);
+  static std::string describe(const Expect& expect);
+  static std::string describe(const Output& output);
+
+  // The files the request hands the runtime besides its input (a parent, a stack), for timeouts.
+  static std::vector<std::string> other_inputs(const Params& params);
+
+  // One-shot mode (spec/protocol.md section 5): the arguments before FILE, or nullopt when this
+  // operation cannot be run that way (the case is skipped).
+  static std::optional<std::string> oneshot_arguments(const Params& params);
+};
+
+// The operation type of a Params, Output or Expect value.
+template <class T, class... Op>
+struct OpOfImpl;
+template <class T, class First, class... Rest>
+struct OpOfImpl<T, First, Rest...> {
+  using type = std::conditional_t<std::is_same_v<T, typename First::Params> || std::is_same_v<T, typename First::Output> ||
+                                      std::is_same_v<T, typename First::Expect>,
+                                  First, typename OpOfImpl<T, Rest...>::type>;
+};
+template <class T>
+struct OpOfImpl<T> {
+  using type = void;
+};
+template <class T, class L>
+struct OpOfList;
+template <class T, class... Op>
+struct OpOfList<T, ops::List<Op...>> {
+  using type = typename OpOfImpl<std::decay_t<T>, Op...>::type;
+};
+template <class T>
+using OpOf = typename OpOfList<T, ops::All>::type;
+
+// Calls f(Op{}) for the operation named `name`; false when there is none. The one place a name
+// becomes a type.
+template <class F, class... Op>
+bool with_op_named_impl(std::string_view name, F&& f, ops::List<Op...>) {
+  return ((name == Op::name ? (f(Op{}), true) : false) || ...);
+}
+template <class F>
+bool with_op_named(std::string_view name, F&& f) {
+  return with_op_named_impl(name, std::forward<F>(f), ops::All{});
+}
+
+// ---- Shared by the operations' files (ops/common.cpp) ----
+
+// An untrusted JSON object's field, strictly typed. Absent: `out` is left alone and true.
+[[nodiscard]] bool read_string(const wire::json& j, const char* key, std::string& out);
+[[nodiscard]] bool read_bool(const wire::json& j, const char* key, bool& out);
+[[nodiscard]] bool read_u32(const wire::json& j, const char* key, std::uint32_t& out);
+[[nodiscard]] bool read_u64(const wire::json& j, const char* key, std::uint64_t& out);
+[[nodiscard]] bool read_f32(const wire::json& j, const char* key, float& out);  // finite as an f32
+slm::Status field_error(const char* key, const char* what);  // "field 'key' must be what"
+
+// A generation request's fields, strictly (case request sections and request lines alike).
+[[nodiscard]] slm::Result<GenerateParams> read_generate_params(const wire::json& j);
+void write_generate_params(const GenerateParams& g, wire::ordered& j);
+
+// Answers: identity, tensors and lineage (lenient readers for runtimes' answers).
+wire::ordered identity_to_json(const Identity& id);
+std::optional<Identity> identity_from_json(const wire::json& j);
+std::vector<TensorDigest> tensors_from_json(const wire::json& j);
+std::optional<Lineage> lineage_from_json(const wire::json& j);
+void write_model_report(const ModelReport& m, wire::ordered& answer);
+ModelReport read_model_report(const wire::json& answer);
+void write_generation_output(const GenerationOutput& g, wire::ordered& answer);
+GenerationOutput read_generation_output(const wire::json& answer);
+
+// Cases: what expected.json records of an acceptance.
+[[nodiscard]] slm::Result<ModelReport> read_model_expect(const wire::json& expect);
+[[nodiscard]] slm::Result<GenerationExpectation> read_generation_expect(const wire::json& expect);
+[[nodiscard]] slm::Result<Lineage> read_lineage_expect(const wire::json& lineage);
+
+// Judging with messages that name the field and show both values.
+bool model_matches(const ModelReport& want, const ModelReport& got, std::string& reason);
+bool generation_matches(const GenerationExpectation& want, const GenerationOutput& got, std::string& reason);
+std::string lineage_difference(const std::optional<Lineage>& got, const Lineage& want);
+std::string tokens_text(const std::vector<std::uint32_t>& tokens);
+
+// The reference: a rejection answer from a Status; an answer's model report from a file's bytes.
+Answer rejection(const slm::Status& status);
+Identity identity_of(const slm::Identity& id);
+
+slm::Status case_error(const std::string& message);  // E_CASE_INVALID
+
+}  // namespace slmconf
