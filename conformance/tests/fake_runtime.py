@@ -15,6 +15,7 @@ reference (by calling `slm validate --json`), except where told to misbehave:
   --flip-flags       report identity.flags with its lowest bit flipped
   --drop-last-token  leave out the last generated token
   --sleep S          sleep S seconds before every answer
+  --wrong-step       report a failing stack's step one higher (adapter requests go to `slm protocol`)
 Usage: fake_runtime.py SLM_BINARY [options]"""
 import argparse
 import json
@@ -39,6 +40,7 @@ ap.add_argument("--errored", action="store_true")
 ap.add_argument("--flip-flags", action="store_true")
 ap.add_argument("--drop-last-token", action="store_true")
 ap.add_argument("--sleep", type=float, default=0.0)
+ap.add_argument("--wrong-step", action="store_true")
 args = ap.parse_args()
 if args.daemon and os.fork() == 0:
     os.setsid()  # leaves the runtime's process group: only a subreaper runner can still end it
@@ -61,6 +63,8 @@ def ask_reference(request):
         reply["tokens"][-1] += 1
     if args.drop_last_token and reply.get("tokens"):
         reply["tokens"].pop()
+    if args.wrong_step and "step" in reply:
+        reply["step"] += 1
     return reply
 
 

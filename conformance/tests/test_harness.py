@@ -340,6 +340,14 @@ class Harness(unittest.TestCase):
         res = list(results(self.report("ff")).values())
         self.assertEqual([c["outcome"] for c in res], ["pass", "crash"])
 
+    def test_a_wrong_failing_step_fails(self):
+        case = "adapters/stack-second-bound-to-parent"
+        self.assertEqual(expected(case)["expect"]["step"], 2)
+        conform(f"cmd:{PY} {FAKE} {SLM} --wrong-step", self.report("r"), "--only", case)
+        res = results(self.report("r"))[case]
+        self.assertEqual(res["outcome"], "fail")
+        self.assertEqual(res["reason"], "step 3, expected 2")
+
     def test_requests_carry_the_case_id_and_stderr_stays_per_case(self):
         conform(f"cmd:{PY} {FAKE} {SLM}", self.report("r"), "--only", "header/*")
         for case_id, c in results(self.report("r")).items():

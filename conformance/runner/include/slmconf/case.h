@@ -184,6 +184,7 @@ struct Expectation {
   std::vector<std::string> codes;  // acceptable codes (usually one)
   std::string rule, phase;
   std::optional<std::uint64_t> offset;
+  std::optional<std::uint64_t> step;  // apply_adapter: the failing step (0 the parent, 1 the input, 2... the stack)
   OpExpect on_accept;              // what an acceptance must also show (the same operation as the params)
 };
 
@@ -208,7 +209,7 @@ struct Answer {
   bool accepted = false;
   std::string code;                    // empty when accepted
   std::optional<std::uint64_t> offset;
-  std::optional<std::uint64_t> step;   // apply_adapter: the 0-based index of the failing adapter
+  std::optional<std::uint64_t> step;   // apply_adapter: the failing step (0 the parent, 1 the input, 2... the stack)
   std::string message;                 // skipped/errored reason or error message
   OpOutput output;                     // accepted: the operation's outputs
 };

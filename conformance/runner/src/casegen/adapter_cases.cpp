@@ -95,11 +95,12 @@ std::string write_negative(const fs::path& root, const slmgen::AdapterNegativeCa
   if (a.accepted || a.code != row.name) return id + ": the reference answers " + (a.accepted ? "accept" : a.code) + ", not " + std::string(row.name);
   json expect = {{"outcome", "reject"}, {"codes", {row.name}}, {"rule", row.rule}, {"phase", slm::phase_name(row.phase)}};
   if (a.offset) expect["offset"] = *a.offset;
+  if (a.step) expect["step"] = *a.step;
   const json expected = {{"id", id},
                          {"spec_version", kCaseSpecVersion},
                          {"description", n.description},
                          {"op", std::string(op_name(c.params))},
-                         {"level", a.offset ? "L3" : "L2"},
+                         {"level", a.offset || a.step ? "L3" : "L2"},
                          {"input", file_input(file, n.bytes)},
                          {"parent", file_input(parent_relative(id.substr(std::string("adapters/").size())), parent)},
                          {"options", {{"verify_digest", false}}},
@@ -174,6 +175,41 @@ std::string write_apply(const fs::path& root, const ApplyCase& a) {
   return write_case(dir, expected, nullptr);
 }
 
+// A stack whose second adapter is bound to the parent instead of the first one's descendant: the
+// answer names the failing step (2), and the first adapter's work is undone (RT-ADP-005, RT-ADP-006).
+std::string write_stack_failure(const fs::path& root, const Bytes& a1, const Bytes& bound_to_parent, const Bytes& parent,
+                                const std::string& parent_path) {
+  const std::string id = "adapters/stack-second-bound-to-parent";
+  const fs::path dir = root / id;
+  if (auto e = write_bytes(dir / "first.asp", a1); !e.empty()) return e;
+  if (auto e = write_bytes(dir / "second.alr", bound_to_parent); !e.empty()) return e;
+  Request c;
+  c.path = (dir / "first.asp").string();
+  c.params = ops::ApplyAdapter::Params{parent_path, {(dir / "second.alr").string()}, std::nullopt};
+  const Answer a = reference_answer(c);
+  if (a.accepted || a.step != 2u) return id + ": the reference does not fail it at step 2";
+  slm::ErrorCode code{};
+  if (!slm::parse_error_code(a.code, code)) return id + ": unknown code " + a.code;
+  const auto& row = slm::error_info(code);
+  json expect = {{"outcome", "reject"}, {"codes", {a.code}}, {"rule", row.rule}, {"phase", slm::phase_name(row.phase)}};
+  if (a.offset) expect["offset"] = *a.offset;
+  expect["step"] = *a.step;
+  const json expected = {{"id", id},
+                         {"spec_version", kCaseSpecVersion},
+                         {"description", "sparse, then a low-rank adapter bound to the parent instead of to the sparse one's "
+                                         "descendant: rejected at step 2 with the binding's code, nothing applied"},
+                         {"op", "apply_adapter"},
+                         {"level", "L3"},
+                         {"input", file_input("first.asp", a1)},
+                         {"parent", file_input(parent_relative(id.substr(std::string("adapters/").size())), parent)},
+                         {"stack", json::array({file_input("second.alr", bound_to_parent)})},
+                         {"options", {{"verify_digest", false}}},
+                         {"expect", expect},
+                         {"rules", {row.rule, "RT-ADP-005", "RT-ADP-006"}},
+                         {"tags", {"negative", "adapter", "stack"}}};
+  return write_case(dir, expected, nullptr);
+}
+
 }  // namespace
 
 std::string write_adapter_cases(const fs::path& root) {
@@ -217,6 +253,8 @@ std::string write_adapter_cases(const fs::path& root) {
     if (!step1.ok()) return "stack: " + step1.status().message;
     const auto info1 = slm::validate_model(step1->descendant, {.verify_digest = true}).value();
     const Bytes a2 = slm::write_adapter(slmgen::generate_adapter(info1, second));
+    const Bytes a2_for_parent = slm::write_adapter(slmgen::generate_adapter(info, second));
+    if (auto e = write_stack_failure(root, a1, a2_for_parent, parent, parent_path); !e.empty()) return e;
     cases.push_back({"adapters/apply-stack", "sparse then low-rank: adapter 2 binds to the descendant of adapter 1; lineage lists both",
                      {{"first.asp", a1}, {"second.alr", a2}}, {"RT-ADP-005", "RT-ADP-007"}, std::nullopt, std::nullopt,
                      shared_parent, parent_path});

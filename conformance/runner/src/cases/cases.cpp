@@ -175,6 +175,10 @@ std::string load_case_json(const fs::path& root, const fs::path& case_dir, const
     }
     if (!read_string(e, "rule", c.expect.rule) || !read_string(e, "phase", c.expect.phase)) return "expect.rule and phase must be strings";
     if (e.contains("offset") && e["offset"].is_number_unsigned()) c.expect.offset = e["offset"].get<std::uint64_t>();
+    if (e.contains("step")) {
+      if (!e["step"].is_number_unsigned()) return "expect.step is not an unsigned integer";
+      c.expect.step = e["step"].get<std::uint64_t>();
+    }
   }
   // The operation: its parameters (the parent and stack of adapter cases are inputs too, each with
   // its sha256) and what an acceptance must show.

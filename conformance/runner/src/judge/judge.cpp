@@ -94,11 +94,17 @@ CaseResult judge(const Case& c, const Attempt& attempt) {
       l3 = j.l3;
       l4 = j.l4;
       reason = j.reason;
-    } else if (c.expect.offset) {
-      l3 = a.offset == c.expect.offset;
-      if (!l3) {
+    } else {
+      if (c.expect.offset && a.offset != c.expect.offset) {
+        l3 = false;
         reason = a.offset ? "offset " + std::to_string(*a.offset) + ", expected " + std::to_string(*c.expect.offset)
                           : "no offset reported, expected " + std::to_string(*c.expect.offset);
+      }
+      // A stack's failing step is part of the answer where the case records it (protocol.md 1.2).
+      if (l3 && c.expect.step && a.step != c.expect.step) {
+        l3 = false;
+        reason = a.step ? "step " + std::to_string(*a.step) + ", expected " + std::to_string(*c.expect.step)
+                        : "no step reported, expected " + std::to_string(*c.expect.step);
       }
     }
   }

@@ -110,7 +110,11 @@ template <>
 Answer Op::reference(const std::string& path, const Params& p) {
   slm::ModelInfo parent;
   auto parent_bytes = slm::read_fully_validated(p.parent, parent);
-  if (!parent_bytes.ok()) return rejection(parent_bytes.status());
+  if (!parent_bytes.ok()) {
+    Answer a = rejection(parent_bytes.status());
+    a.step = 0;  // steps: 0 the parent, 1 the input, 2... the stack (spec/protocol.md 1.2)
+    return a;
+  }
   std::vector<std::vector<std::uint8_t>> adapters;
   std::vector<std::string> paths = {path};
   paths.insert(paths.end(), p.stack.begin(), p.stack.end());
@@ -118,7 +122,7 @@ Answer Op::reference(const std::string& path, const Params& p) {
     auto bytes = slm::read_adapter_file(paths[k]);
     if (!bytes.ok()) {
       Answer a = rejection(bytes.status());
-      a.step = k;
+      a.step = k + 1;
       return a;
     }
     adapters.push_back(std::move(bytes.value()));
@@ -130,7 +134,7 @@ Answer Op::reference(const std::string& path, const Params& p) {
   auto applied = slm::apply_stack(parent_bytes.value(), parent, stack, &descendant, &failed);
   if (!applied.ok()) {
     Answer a = rejection(applied.status());
-    if (failed != slm::kNoAdapter) a.step = failed;
+    a.step = failed == slm::kNoAdapter ? 0 : failed + 1;
     return a;
   }
   auto info = slm::validate_model(descendant.bytes());  // the tensors' offsets, for their digests
