@@ -11,16 +11,24 @@ FUZZ_BUILD ?= build/fuzz
 FUZZ_SECONDS ?= 60
 CAMPAIGN_SECONDS ?= 600
 
-.PHONY: deps build demo test unit wasm-check fuzz-build fuzz-ci fuzz bench clean
+.PHONY: deps deps-demo build demo test unit wasm-check fuzz-build fuzz-ci fuzz bench check-build-types clean
+
+# Package groups (scripts/install-deps): `demo` is what configuring and building `slm` and running
+# scripts/demo need; `test` adds what `make test` needs (Chromium, Emscripten, clang/libFuzzer, ...).
+deps-demo:
+	scripts/install-deps demo
 
 deps:
-	scripts/install-deps
+	scripts/install-deps test
 
 build: deps
 	cmake --preset default >/dev/null
 	cmake --build $(BUILD) -j$(JOBS)
 
-demo: build
+# The demo installs only the demo group and builds only the `slm` command.
+demo: deps-demo
+	cmake --preset default >/dev/null
+	cmake --build $(BUILD) -j$(JOBS) --target slm
 	scripts/demo $(SLM) $(DEMO)
 
 unit: build
@@ -63,6 +71,18 @@ bench: build
 	python3 bench/generate_throughput.py --bin $(BUILD)/bin --out reports/bench
 	python3 bench/apply_memory.py --slm $(SLM) --out reports/bench
 	$(BUILD)/bin/slm_micro_bench --benchmark_out=reports/bench/micro.json --benchmark_out_format=json
+
+# Every CMake build type builds warning-free (-Werror) and passes the unit tests; not part of
+# `make test`. Release (-O3) in build/release and Debug (-O0 -g) in build/debug, one after the other.
+# CHECK_BUILD_TYPES_CTEST_ARGS passes extra ctest arguments, e.g. -E conformance.harness.
+CHECK_BUILD_TYPES_CTEST_ARGS ?=
+check-build-types: deps
+	for t in Release Debug; do \
+	  d=build/$$(echo $$t | tr A-Z a-z); \
+	  cmake -S . -B $$d -G Ninja -DCMAKE_BUILD_TYPE=$$t >/dev/null && \
+	  cmake --build $$d -j$(JOBS) && \
+	  ctest --test-dir $$d -j$(JOBS) --output-on-failure $(CHECK_BUILD_TYPES_CTEST_ARGS) || exit 1; \
+	done
 
 clean:
 	rm -rf build

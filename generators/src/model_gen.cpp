@@ -58,11 +58,13 @@ slm::Tokenizer synthetic_bpe_tokenizer(std::uint32_t vocab_size) {
   t.pieces.push_back({"</s>", 0.0f});
   static const char* hex = "0123456789ABCDEF";
   for (int b = 0; b < 256; ++b) t.pieces.push_back({std::string{'<', '0', 'x', hex[b >> 4], hex[b & 15], '>'}, 0.0f});
-  // Merges: every string of length 2, then 3, ... over a small alphabet in lexicographic order, with
-  // scores falling by rank as SentencePiece's do.
+  // The alphabet's single characters first, as in any BPE vocabulary (merges start from them, and
+  // llama2.c's encoder looks up " " for its dummy prefix: id 259 here), then the merges: every string
+  // of length 2, then 3, ... over the alphabet in lexicographic order. Scores fall by rank as
+  // SentencePiece's do (a single character is never a merge result, so its score is never compared).
   static const std::string alphabet = " etaoinshrdlucmfwypvbgkjqxz";
   const std::uint64_t radix = alphabet.size();
-  for (std::size_t length = 2; t.pieces.size() < vocab_size; ++length) {
+  for (std::size_t length = 1; t.pieces.size() < vocab_size; ++length) {
     std::uint64_t count = 1;
     for (std::size_t c = 0; c < length; ++c) count *= radix;
     for (std::uint64_t n = 0; n < count && t.pieces.size() < vocab_size; ++n) {

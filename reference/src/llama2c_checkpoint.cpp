@@ -1,5 +1,6 @@
 #include "slm/llama2c_checkpoint.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -123,6 +124,15 @@ Result<Llama2cFiles> export_llama2c(const ModelDescription& m) {
   }
   if (m.tokenizer.bos_id != 1 || m.tokenizer.eos_id != 2 || (m.tokenizer.flags & kTokFlagDummyPrefix) == 0) {
     return malformed(kNoOffset, "llama2.c assumes BOS 1, EOS 2 and the dummy prefix");
+  }
+  // llama2.c's encode looks up " " for the dummy prefix and keeps the id it gets: -1 when there is no
+  // such piece, after which its merge loop reads vocab[-1]. Only a normal piece counts: SLM's lookup
+  // never returns ids 0..258 (runtime-tokenizer.md, RT-TOK-006), so a special spelled " " would make
+  // the two encoders differ.
+  const auto& pieces = m.tokenizer.pieces;
+  if (pieces.size() <= kByteVocabSize ||
+      std::none_of(pieces.begin() + kByteVocabSize, pieces.end(), [](const TokenizerPiece& p) { return p.bytes == " "; })) {
+    return malformed(kNoOffset, "llama2.c's encoder needs the normal piece \" \" (its dummy prefix); the vocabulary has none");
   }
   for (const auto& t : m.tensors) {
     if (t.dtype != DType::F32) return malformed(kNoOffset, "only f32 models can be exported (" + t.name + ")");

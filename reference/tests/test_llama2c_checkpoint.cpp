@@ -2,13 +2,13 @@
 // E_CONVERT_INPUT; the real Llama 2 vocabulary survives the trip.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <fstream>
 
 #include "slm/llama2c.h"
 #include "slm/llama2c_checkpoint.h"
 #include "slm/model_file.h"
 #include "slmgen/recipe.h"
+#include "shared_data.h"
 
 namespace {
 
@@ -76,9 +76,26 @@ TEST(Llama2cCheckpoint, ExportRefusesWhatLlama2cCannotExpress) {
   EXPECT_EQ(slm::export_llama2c(theta).status().code, slm::ErrorCode::E_CONVERT_INPUT);
 }
 
+// llama2.c's encode looks " " up for its dummy prefix; without that normal piece it would use id -1.
+TEST(Llama2cCheckpoint, ExportRefusesAVocabularyWithoutTheSpacePiece) {
+  auto model = generated(false);
+  ASSERT_EQ(model.tokenizer.pieces[259].bytes, " ");  // the synthetic vocabulary has it (spec/generators.md)
+  ASSERT_TRUE(slm::export_llama2c(model).ok());
+  model.tokenizer.pieces[259].bytes = "_";  // still a valid vocabulary: "_" is not in the alphabet
+  ASSERT_TRUE(slm::validate_model(slm::write_model(model)).ok());
+  const auto refused = slm::export_llama2c(model);
+  EXPECT_EQ(refused.status().code, slm::ErrorCode::E_CONVERT_INPUT);
+  EXPECT_NE(refused.status().message.find("\" \""), std::string::npos) << refused.status().message;
+  auto special = model;  // a special piece spelled " " does not count: SLM's lookup never returns it
+  special.tokenizer.pieces[0].bytes = " ";
+  EXPECT_EQ(slm::export_llama2c(special).status().code, slm::ErrorCode::E_CONVERT_INPUT);
+  auto bare = generated(false, 259);  // byte pieces only
+  EXPECT_EQ(slm::export_llama2c(bare).status().code, slm::ErrorCode::E_CONVERT_INPUT);
+}
+
 TEST(Llama2cCheckpoint, RealLlama2VocabularyRoundTrips) {
-  const std::string path = std::string(SLM_SHARED_DATA_DIR) + "/llama2c/tokenizer.bin";
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " is absent (shared test data; see ../shared/data)";
+  const std::string path = slmtest::shared_data_file("llama2c/tokenizer.bin");
+  SLM_REQUIRE_SHARED_DATA(path);  // skipped where absent, a failure under CI
   std::ifstream in(path, std::ios::binary);
   const std::vector<std::uint8_t> tokenizer_bin((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   auto model = generated(false, 32000);

@@ -25,7 +25,8 @@ struct ModelOptions {
 std::optional<ModelOptions> preset(const std::string& name);
 std::vector<std::string> preset_names();
 
-// A BPE tokenizer: <unk>, <s>, </s>, the 256 byte pieces, then `vocab_size - 259` generated merges.
+// A BPE tokenizer: <unk>, <s>, </s>, the 256 byte pieces, then `vocab_size - 259` generated pieces:
+// the 27 single characters of its alphabet (" " first, id 259), then merges (spec/generators.md).
 slm::Tokenizer synthetic_bpe_tokenizer(std::uint32_t vocab_size);
 slm::Tokenizer byte_tokenizer();
 

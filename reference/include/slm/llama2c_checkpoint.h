@@ -29,8 +29,9 @@ struct Llama2cFiles {
   std::vector<std::uint8_t> checkpoint, tokenizer;
 };
 
-// Only f32 models with a BPE tokenizer, norm_eps 1e-5 and rope_theta 10000 can be expressed;
-// anything else is E_CONVERT_INPUT with a message saying which.
+// Only f32 models with a BPE tokenizer (BOS 1, EOS 2, dummy prefix, a normal piece " " for llama2.c's
+// dummy-prefix lookup), norm_eps 1e-5 and rope_theta 10000 can be expressed; anything else is
+// E_CONVERT_INPUT with a message saying which.
 Result<Llama2cFiles> export_llama2c(const ModelDescription& model);
 
 }  // namespace slm
