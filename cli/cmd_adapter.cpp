@@ -182,28 +182,30 @@ int run_gen_adapter(const GenAdapterArgs& args) {
     const auto program_error = [&](const std::string& message) {
       return report_failure(command, args.fix_program, slm::make_error(slm::ErrorCode::E_PROGRAM_INVALID, slm::kNoOffset, message));
     };
-    slmgen::ModelProgram program;
-    slm::ModelDescription target;
-    std::string error;
-    if (!slmconf::program_from_json_text(std::string(text.value().begin(), text.value().end()), program, error)) {
-      return program_error(error);
-    }
+    auto parsed = slmconf::program_from_json_text(std::string(text.value().begin(), text.value().end()));
+    if (!parsed.ok()) return report_failure(command, args.fix_program, parsed.status());
+    slmgen::ModelProgram& program = parsed.value();
     for (const auto& t : info.tensors) {
       if (t.name == "layers.0.attention.wq.weight") program.dtype = std::string(slm::dtype_name(t.dtype));
     }
-    if (!slmgen::build_programmed_model(program, target, error) ||
-        !slmgen::make_fix_adapter(parent_bytes.value(), target, kind, adapter, error)) {
-      return program_error(error);
+    const auto target = slmgen::build_programmed_model(program);
+    if (!target.ok()) return report_failure(command, args.fix_program, target.status());
+    auto fix = slmgen::make_fix_adapter(parent_bytes.value(), target.value(), kind);
+    if (!fix.ok()) {
+      // E_PROGRAM_INVALID concerns the program; any other code is the parent's own (it was fully
+      // validated above, so that is not expected).
+      const bool program_fault = fix.status().code == slm::ErrorCode::E_PROGRAM_INVALID;
+      return report_failure(command, program_fault ? args.fix_program : args.parent, fix.status());
     }
+    adapter = std::move(fix.value());
     // The evidence: the descendant continues as the fixed program says.
     const auto bytes = slm::write_adapter(adapter);
     const std::vector<std::span<const std::uint8_t>> stack = {bytes};
     slm::VectorSink descendant;
     auto applied = slm::apply_stack(parent_bytes.value(), info, stack, &descendant);
-    std::vector<slmgen::ProgramOutcome> outcomes;
     if (!applied.ok()) return program_error("the fix does not apply: " + error_line("", applied.status()));
-    if (!slmgen::check_programmed_model(program, descendant.bytes(), outcomes, error)) {
-      return program_error("the fixed descendant does not follow the program: " + error);
+    if (auto checked = slmgen::check_programmed_model(program, descendant.bytes()); !checked.ok()) {
+      return program_error("the fixed descendant does not follow the program: " + checked.status().message);
     }
   }
   // Streamed: a dense adapter as large as its parent is never held twice.

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "report.h"
 #include "slmconf/cases.h"
 #include "slmconf/reference_runtime.h"
 #include "slmconf/runner.h"
@@ -11,12 +12,9 @@ namespace slmcli {
 
 int run_conform(const slmconf::RunnerOptions& options) {
   slmconf::Run run;
-  std::string error;
-  const int status = slmconf::run_conformance(options, run, error);
-  if (status == kExitUsage) {
-    std::cerr << "slm conform: " << error << '\n';
-    return status;
-  }
+  const auto ran = slmconf::run_conformance(options, run);
+  if (!ran.ok()) return refuse("conform", ran.status());  // exit status 2: usage, a broken case tree, I/O
+  const int status = ran.value();
   // Failed (a wrong answer) and errored (no comparable answer: errored, timeout, crash, garbage) are
   // different news for a runtime's author: counted apart.
   const auto counts = slmconf::count_results(run.results);
@@ -43,10 +41,7 @@ int run_conform(const slmconf::RunnerOptions& options) {
 int run_protocol() { return slmconf::run_protocol_speaker(std::cin, std::cout); }
 
 int run_gen_cases(const std::string& output_dir) {
-  if (auto error = slmconf::write_generated_cases(output_dir); !error.empty()) {
-    std::cerr << "slm gen cases: " << error << '\n';
-    return kExitUsage;
-  }
+  if (auto s = slmconf::write_generated_cases(output_dir); !s.ok()) return refuse("gen cases", s);
   std::cout << output_dir << ": cases and manifest.json written\n";
   return kExitOk;
 }

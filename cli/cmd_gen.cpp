@@ -25,10 +25,6 @@ std::string printable(const std::string& s) {
   return out;
 }
 
-slm::Status program_error(const std::string& message) {
-  return slm::make_error(slm::ErrorCode::E_PROGRAM_INVALID, slm::kNoOffset, message);
-}
-
 int run_gen_programmed_model(const GenModelArgs& args) {
   const char* command = "gen model";
   // Inputs and outputs first: nothing is built for an output that would overwrite an input.
@@ -40,20 +36,21 @@ int run_gen_programmed_model(const GenModelArgs& args) {
 
   auto text = slm::read_file_bytes(args.program);
   if (!text.ok()) return report_failure(command, args.program, text.status());
-  slmgen::ModelProgram program;
-  std::string error;
-  if (!slmconf::program_from_json_text(std::string(text.value().begin(), text.value().end()), program, error)) {
-    return report_failure(command, args.program, program_error(error));
-  }
+  auto parsed = slmconf::program_from_json_text(std::string(text.value().begin(), text.value().end()));
+  if (!parsed.ok()) return report_failure(command, args.program, parsed.status());
+  slmgen::ModelProgram& program = parsed.value();
   if (!args.recipe.dtype.empty()) program.dtype = args.recipe.dtype;
-  slm::ModelDescription model;
-  std::vector<slmgen::ProgramOutcome> outcomes;
-  if (!slmgen::build_programmed_model(program, model, error)) return report_failure(command, args.program, program_error(error));
-  const auto bytes = slm::write_model(model);
+  const auto model = slmgen::build_programmed_model(program);
+  if (!model.ok()) return report_failure(command, args.program, model.status());
+  const auto bytes = slm::write_model(model.value());
   // The evidence: the reference continues every prompt as programmed, by the required margin.
-  if (!slmgen::check_programmed_model(program, bytes, outcomes, error)) {
-    return report_failure(command, args.program, program_error("the built model fails its program: " + error));
+  auto checked = slmgen::check_programmed_model(program, bytes);
+  if (!checked.ok()) {
+    slm::Status s = checked.status();
+    s.message = "the built model fails its program: " + s.message;
+    return report_failure(command, args.program, s);
   }
+  const std::vector<slmgen::ProgramOutcome>& outcomes = checked.value();
   if (auto s = out.write(model_out, bytes); !s.ok()) return report_failure(command, "", s);
   if (!args.report.empty()) {
     nlohmann::ordered_json entries = nlohmann::ordered_json::array();

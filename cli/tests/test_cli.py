@@ -252,6 +252,25 @@ class CliTest(unittest.TestCase):
         check_schema(out, "generate-result.schema.json")
         self.assertEqual((out["text"], out["diagnostics"]["adapter_count"]), ("4", 1))
 
+    def test_a_bad_program_is_refused_with_its_code(self):
+        # spec/tools.md SLM-TOOL-008: E_PROGRAM_INVALID naming the file, exit status 2, nothing written
+        out = self.path("never-written.slm")
+        for name, text, says in [
+            ("typo.json", '{"entries": [], "dimm": 64}', "unknown key 'dimm'"),
+            ("empty.json", '{"entries": []}', "no entries"),
+            ("ambiguous.json", '{"entries": [{"prompt": "ab", "continuation": "c"}, {"prompt": "xab", "continuation": "d"}]}',
+             "ambiguous"),
+        ]:
+            with self.subTest(program=name):
+                program = self.path(name)
+                with open(program, "w") as f:
+                    f.write(text)
+                r = slm("gen", "model", "--program", program, "-o", out)
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertIn(program + ": E_PROGRAM_INVALID [SLM-TOOL-008]", r.stderr)
+                self.assertIn(says, r.stderr)
+                self.assertFalse(os.path.exists(out))
+
     def test_negatives_through_the_cli(self):
         d = self.path("negatives")
         self.assertEqual(slm("gen", "negatives", "-o", d).returncode, 0)

@@ -7,23 +7,35 @@
 
 namespace slmgen {
 
-bool make_fix_adapter(std::span<const std::uint8_t> parent_bytes, const slm::ModelDescription& target, slm::AdapterKind kind,
-                      slm::Adapter& out, std::string& error) {
+namespace {
+
+slm::Status cannot_fix(std::string message) {
+  return slm::make_error(slm::ErrorCode::E_PROGRAM_INVALID, slm::kNoOffset, std::move(message));
+}
+
+}  // namespace
+
+slm::Result<slm::Adapter> make_fix_adapter(std::span<const std::uint8_t> parent_bytes, const slm::ModelDescription& target,
+                                           slm::AdapterKind kind) {
   auto info = slm::validate_model(parent_bytes, {.verify_digest = true});
-  if (!info.ok()) return error = "parent: " + info.status().message, false;
+  if (!info.ok()) {
+    slm::Status s = info.status();
+    s.message = "parent: " + s.message;
+    return s;
+  }
   // The parent's tensors are read where they lie in its bytes, one at a time: no copy of the model.
   const std::vector<slm::TensorEntry>& parent = info->tensors;
   if (parent.size() != target.tensors.size() || !(info->header.hparams == target.hparams)) {
-    return error = "the target model does not have the parent's shape", false;
+    return cannot_fix("the target model does not have the parent's shape");
   }
-  out = {};
+  slm::Adapter out;
   out.kind = kind;
   out.parent = info->header.identity;
   for (std::size_t t = 0; t < target.tensors.size(); ++t) {
     const slm::TensorEntry& p = parent[t];
     const auto& q = target.tensors[t];
     const std::vector<std::uint64_t> shape = p.shape();
-    if (p.name != q.name || shape != q.shape) return error = "tensor " + p.name + " differs in name or shape", false;
+    if (p.name != q.name || shape != q.shape) return cannot_fix("tensor " + p.name + " differs in name or shape");
     const std::uint64_t n = p.elements();
     const auto p_bytes = parent_bytes.subspan(static_cast<std::size_t>(info->header.data.offset + p.offset),
                                               static_cast<std::size_t>(p.byte_size));
@@ -45,7 +57,7 @@ bool make_fix_adapter(std::span<const std::uint8_t> parent_bytes, const slm::Mod
         if (delta[i] != 0.0f) e.indices.push_back(i), e.values.push_back(delta[i]);
       }
     } else {
-      if (shape.size() != 2) return error = "a low-rank fix cannot change " + p.name + " (not a matrix)", false;
+      if (shape.size() != 2) return cannot_fix("a low-rank fix cannot change " + p.name + " (not a matrix)");
       const std::uint64_t rows = shape[0], cols = shape[1];
       std::vector<std::uint64_t> changed_rows;
       for (std::uint64_t r = 0; r < rows; ++r) {
@@ -57,7 +69,7 @@ bool make_fix_adapter(std::span<const std::uint8_t> parent_bytes, const slm::Mod
         }
       }
       const auto rank = changed_rows.size();
-      if (rank > std::min(rows, cols)) return error = "a low-rank fix of " + p.name + " needs rank " + std::to_string(rank), false;
+      if (rank > std::min(rows, cols)) return cannot_fix("a low-rank fix of " + p.name + " needs rank " + std::to_string(rank));
       e.rank = static_cast<std::uint32_t>(rank);
       e.alpha = static_cast<float>(rank);
       e.a.assign(rank * cols, 0.0f);  // A [rank, in]: the changed rows' deltas
@@ -69,9 +81,9 @@ bool make_fix_adapter(std::span<const std::uint8_t> parent_bytes, const slm::Mod
     }
     out.entries.push_back(std::move(e));
   }
-  if (out.entries.empty()) return error = "the target equals the parent: nothing to fix", false;
+  if (out.entries.empty()) return cannot_fix("the target equals the parent: nothing to fix");
   std::sort(out.entries.begin(), out.entries.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
-  return true;
+  return out;
 }
 
 }  // namespace slmgen

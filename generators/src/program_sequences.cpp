@@ -17,15 +17,15 @@ std::string describe(const slm::TokenizerRuntime& rt, std::uint32_t token) {
 
 }  // namespace
 
-bool program_contexts(const ModelProgram& p, const slm::Tokenizer& tokenizer, ProgramContexts& out, std::string& error) {
-  if (p.entries.empty()) return error = "the program has no entries", false;
+slm::Result<ProgramContexts> program_contexts(const ModelProgram& p, const slm::Tokenizer& tokenizer) {
+  if (p.entries.empty()) return program_invalid("the program has no entries");
   const slm::TokenizerRuntime rt(tokenizer);
   slm::Tokenizer raw = tokenizer;
   raw.flags &= ~slm::kTokFlagDummyPrefix;
   const slm::TokenizerRuntime rt_raw(raw);
 
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<std::uint32_t, std::size_t>> seen;  // -> next, entry
-  out = {};
+  ProgramContexts out;
   for (std::size_t e = 0; e < p.entries.size(); ++e) {
     ProgramOutcome stream;
     stream.prompt_tokens = rt.encode(p.entries[e].prompt, true, false);
@@ -33,20 +33,18 @@ bool program_contexts(const ModelProgram& p, const slm::Tokenizer& tokenizer, Pr
     std::vector<std::uint32_t> all = stream.prompt_tokens;
     all.insert(all.end(), stream.continuation_tokens.begin(), stream.continuation_tokens.end());
     if (all.size() - 1 > p.max_seq_len) {
-      return error = "entry " + std::to_string(e) + " needs " + std::to_string(all.size() - 1) +
-                     " positions; max_seq_len is " + std::to_string(p.max_seq_len),
-             false;
+      return program_invalid("entry " + std::to_string(e) + " needs " + std::to_string(all.size() - 1) +
+                             " positions; max_seq_len is " + std::to_string(p.max_seq_len));
     }
     for (std::size_t i = stream.prompt_tokens.size() - 1; i + 1 < all.size(); ++i) {
       const ProgramContext c{all[i == 0 ? 0 : i - 1], all[i], all[i + 1]};
       const auto [it, inserted] = seen.try_emplace({c.previous, c.current}, c.next, e);
       if (!inserted) {
         if (it->second.first == c.next) continue;
-        return error = "ambiguous program: after " + describe(rt, c.previous) + " " + describe(rt, c.current) +
-                       " entry " + std::to_string(it->second.second) + " continues with " +
-                       describe(rt, it->second.first) + " and entry " + std::to_string(e) + " with " +
-                       describe(rt, c.next) + " (a programmed model sees two tokens of context)",
-               false;
+        return program_invalid("ambiguous program: after " + describe(rt, c.previous) + " " + describe(rt, c.current) +
+                               " entry " + std::to_string(it->second.second) + " continues with " +
+                               describe(rt, it->second.first) + " and entry " + std::to_string(e) + " with " +
+                               describe(rt, c.next) + " (a programmed model sees two tokens of context)");
       }
       out.contexts.push_back(c);
       for (auto t : {c.previous, c.current, c.next}) {
@@ -55,7 +53,7 @@ bool program_contexts(const ModelProgram& p, const slm::Tokenizer& tokenizer, Pr
     }
     out.streams.push_back(std::move(stream));
   }
-  return true;
+  return out;
 }
 
 }  // namespace slmgen

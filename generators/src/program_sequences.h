@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "slm/errors.h"
 #include "slm/format.h"
 #include "slmgen/program.h"
 
@@ -23,7 +24,13 @@ struct ProgramContexts {
 // continuation is encoded without a dummy prefix, so that decoding it after the prompt gives exactly
 // the continuation text, and ends with EOS. A context is (token before, token at, token after) for
 // every position from the last prompt token on; position 0's "token before" is itself.
-bool program_contexts(const ModelProgram& program, const slm::Tokenizer& tokenizer, ProgramContexts& out,
-                      std::string& error);
+// E_PROGRAM_INVALID for a program without entries, an entry longer than max_seq_len, or two entries
+// that continue one context differently.
+slm::Result<ProgramContexts> program_contexts(const ModelProgram& program, const slm::Tokenizer& tokenizer);
+
+// E_PROGRAM_INVALID with `message`: a program that cannot be built or checked (SLM-TOOL-008).
+inline slm::Status program_invalid(std::string message) {
+  return slm::make_error(slm::ErrorCode::E_PROGRAM_INVALID, slm::kNoOffset, std::move(message));
+}
 
 }  // namespace slmgen

@@ -52,16 +52,12 @@ struct Layout {
 
 // Longest code (a power of two, at most 64) that fits A, B, C and ONE into dim, with each KV
 // head's chunk of A fitting in one head.
-bool choose_layout(const ModelProgram& p, Layout& out, std::string& error) {
+slm::Result<Layout> choose_layout(const ModelProgram& p) {
   const std::uint32_t head_dim = p.dim / p.heads;
   for (std::uint32_t m = 64; m >= 4; m /= 2) {
-    if (3 * m + 1 <= p.dim && m % p.kv_heads == 0 && m / p.kv_heads <= head_dim) {
-      out = {m, 0, m, 2 * m, 3 * m};
-      return true;
-    }
+    if (3 * m + 1 <= p.dim && m % p.kv_heads == 0 && m / p.kv_heads <= head_dim) return Layout{m, 0, m, 2 * m, 3 * m};
   }
-  error = "dim " + std::to_string(p.dim) + " is too small for a programmed model (needs 3m + 1 with m >= 4)";
-  return false;
+  return program_invalid("dim " + std::to_string(p.dim) + " is too small for a programmed model (needs 3m + 1 with m >= 4)");
 }
 
 // The subset of RoPE pairs [0, k) whose summed cosines peak most clearly at Δ = 1 over every
@@ -110,41 +106,41 @@ std::vector<float> stored_values(slm::DType dtype, const std::vector<float>& row
 
 }  // namespace
 
-bool build_programmed_model(const ModelProgram& p, slm::ModelDescription& out, std::string& error) {
+slm::Result<slm::ModelDescription> build_programmed_model(const ModelProgram& p) {
   slm::DType dtype{};
-  if (!slm::parse_dtype(p.dtype, dtype)) return error = "unknown dtype '" + p.dtype + "'", false;
+  if (!slm::parse_dtype(p.dtype, dtype)) return program_invalid("unknown dtype '" + p.dtype + "'");
   if (p.heads == 0 || p.kv_heads == 0 || p.layers == 0 || p.dim % p.heads != 0 || p.heads % p.kv_heads != 0 ||
       (p.dim / p.heads) % 2 != 0) {
-    return error = "heads must divide dim into even head sizes and kv_heads must divide heads", false;
+    return program_invalid("heads must divide dim into even head sizes and kv_heads must divide heads");
   }
-  Layout lay;
-  if (!choose_layout(p, lay, error)) return false;
+  const auto layout = choose_layout(p);
+  if (!layout.ok()) return layout.status();
+  const Layout lay = layout.value();
 
   slm::ModelDescription model;
   model.untied_output = true;  // the classifier reads C, the embedding writes A: they differ
   model.tokenizer = p.tokenizer == "bpe" ? synthetic_bpe_tokenizer(p.vocab) : byte_tokenizer();
-  if (p.tokenizer != "bpe" && p.tokenizer != "byte") return error = "tokenizer must be byte or bpe", false;
+  if (p.tokenizer != "bpe" && p.tokenizer != "byte") return program_invalid("tokenizer must be byte or bpe");
   slm::Hyperparameters& hp = model.hparams;
   hp = {model.tokenizer.n_pieces, p.dim, p.hidden_dim, p.layers, p.heads, p.kv_heads, p.max_seq_len, 1e-5f, 10000.0f};
 
-  ProgramContexts ctx;
-  if (!program_contexts(p, model.tokenizer, ctx, error)) return false;
+  auto contexts = program_contexts(p, model.tokenizer);
+  if (!contexts.ok()) return contexts.status();
+  const ProgramContexts& ctx = contexts.value();
   if (ctx.used_tokens.size() > lay.m) {
-    return error = "the program uses " + std::to_string(ctx.used_tokens.size()) + " distinct tokens; dim " +
-                   std::to_string(p.dim) + " holds codes for " + std::to_string(lay.m) + " (use dim >= " +
-                   std::to_string(3 * 2 * lay.m + 1) + ")",
-           false;
+    return program_invalid("the program uses " + std::to_string(ctx.used_tokens.size()) + " distinct tokens; dim " +
+                           std::to_string(p.dim) + " holds codes for " + std::to_string(lay.m) + " (use dim >= " +
+                           std::to_string(3 * 2 * lay.m + 1) + ")");
   }
   if (ctx.contexts.size() < p.layers) {
-    return error = "the program has " + std::to_string(ctx.contexts.size()) + " contexts; " + std::to_string(p.layers) +
-                   " layers need at least one each so that every layer's FFN contributes",
-           false;
+    return program_invalid("the program has " + std::to_string(ctx.contexts.size()) + " contexts; " +
+                           std::to_string(p.layers) + " layers need at least one each so that every layer's FFN contributes");
   }
   const std::uint32_t L = p.layers, D = p.dim, m = lay.m, head_dim = D / p.heads, kv_mul = p.heads / p.kv_heads;
   const std::uint32_t chunk = m / p.kv_heads;
   for (std::uint32_t l = 0; l < L; ++l) {
     const auto units = (ctx.contexts.size() + L - 1 - l) / L;
-    if (units > p.hidden_dim) return error = "hidden_dim is smaller than the contexts layer " + std::to_string(l) + " holds", false;
+    if (units > p.hidden_dim) return program_invalid("hidden_dim is smaller than the contexts layer " + std::to_string(l) + " holds");
   }
 
   // Token codes: Hadamard rows for used tokens, scaled random ±1 codes for the rest. The columns
@@ -257,7 +253,7 @@ bool build_programmed_model(const ModelProgram& p, slm::ModelDescription& out, s
           if (cur != c.current || prev != c.previous) best_other = std::max(best_other, score(cur, prev));
         }
       }
-      if (!(threshold - best_other > 0.25 * (match - threshold))) return error = "internal: codes do not separate a context", false;
+      if (!(threshold - best_other > 0.25 * (match - threshold))) return program_invalid("internal: codes do not separate a context");
       const double alpha = kGateActivation * rms_nom / (match - threshold);
       for (std::uint32_t j = 0; j < m; ++j) {
         w1.at(unit, lay.a + j) = static_cast<float>(alpha * code[c.current][j]);
@@ -290,12 +286,11 @@ bool build_programmed_model(const ModelProgram& p, slm::ModelDescription& out, s
 
   for (const auto& req : slm::required_tensors(hp, true)) {
     const auto it = tensors.find(req.name);
-    if (it == tensors.end()) return error = "internal: no weights for " + req.name, false;
+    if (it == tensors.end()) return program_invalid("internal: no weights for " + req.name);
     const slm::DType d = req.norm ? slm::DType::F32 : dtype;
     model.tensors.push_back({req.name, d, req.shape, slm::encode_tensor(d, it->second.first.v)});
   }
-  out = std::move(model);
-  return true;
+  return model;
 }
 
 }  // namespace slmgen

@@ -1,6 +1,9 @@
 #include "slm/errors.h"
 
 #include <array>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
 
 namespace slm {
 namespace {
@@ -50,5 +53,19 @@ Status make_error(ErrorCode code, std::uint64_t offset, std::string message) {
   status.message = message.empty() ? std::string(error_info(code).message) : std::move(message);
   return status;
 }
+
+namespace detail {
+
+void result_has_no_value(const Status& status) noexcept {
+  const ErrorInfo& row = error_info(status.code);
+  std::fprintf(stderr, "slm: Result::value() read on an error (a caller did not check ok()): %.*s [%.*s]",
+               static_cast<int>(row.name.size()), row.name.data(), static_cast<int>(row.rule.size()), row.rule.data());
+  if (status.has_offset()) std::fprintf(stderr, " at offset %" PRIu64, status.offset);
+  std::fprintf(stderr, ": %s\n", status.message.c_str());
+  std::fflush(stderr);
+  std::abort();
+}
+
+}  // namespace detail
 
 }  // namespace slm

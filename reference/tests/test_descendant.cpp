@@ -536,19 +536,19 @@ TEST(Descendant, CommittedFixCasesAreReproduced) {
   fixed.entries = {{"Hello", ", world!"}, {"Once upon", " a time."}, {"2+2=", "4"}};
   buggy = fixed;
   buggy.entries[2].continuation = "5";
-  slm::ModelDescription buggy_model, fixed_model;
-  std::string error;
-  ASSERT_TRUE(slmgen::build_programmed_model(buggy, buggy_model, error)) << error;
-  ASSERT_TRUE(slmgen::build_programmed_model(fixed, fixed_model, error)) << error;
-  const Bytes parent = slm::write_model(buggy_model);
+  const auto buggy_model = slmgen::build_programmed_model(buggy);
+  const auto fixed_model = slmgen::build_programmed_model(fixed);
+  ASSERT_TRUE(buggy_model.ok()) << buggy_model.status().message;
+  ASSERT_TRUE(fixed_model.ok()) << fixed_model.status().message;
+  const Bytes parent = slm::write_model(buggy_model.value());
   for (const auto& [kind, name, file] : {std::tuple{AdapterKind::SPARSE, "sparse", "fix.asp"},
                                          std::tuple{AdapterKind::LOW_RANK, "lowrank", "fix.alr"}}) {
     const std::string dir = std::string(SLM_SOURCE_DIR) + "/conformance/cases/adapters/fix-" + name + "/";
     const Bytes committed = read_bytes(dir + file);
     ASSERT_FALSE(committed.empty()) << dir;
-    slm::Adapter fix;
-    ASSERT_TRUE(slmgen::make_fix_adapter(parent, fixed_model, kind, fix, error)) << error;
-    EXPECT_TRUE(slm::write_adapter(fix) == committed) << name << ": make_fix_adapter no longer writes the committed bytes";
+    const auto fix = slmgen::make_fix_adapter(parent, fixed_model.value(), kind);
+    ASSERT_TRUE(fix.ok()) << fix.status().message;
+    EXPECT_TRUE(slm::write_adapter(fix.value()) == committed) << name << ": make_fix_adapter no longer writes the committed bytes";
     std::ifstream in(dir + "expected.json");
     const std::string expected((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     const auto got = slm::apply_stack(parent, slmtest::full_info(parent), views({committed}), nullptr);

@@ -32,7 +32,8 @@ std::set<std::string> listing(const std::string& dir) {
 
 std::string code_of(const slm::Status& s) { return std::string(slm::error_info(s.code).name); }
 
-// prepare() of one input and one output.
+// prepare() of one input and one output. (These tests only ask prepare() for its verdict, so the
+// output ids that output() returns are dropped with (void).)
 slm::Status prepare_pair(const std::string& in, const std::string& out_path) {
   slm::OutputSet out;
   out.input(in);

@@ -6,6 +6,7 @@
 #include "slm/generate.h"
 #include "slm/quant.h"
 #include "slm/writer.h"
+#include "slmgen/fix_adapter.h"
 #include "slmgen/program.h"
 
 namespace {
@@ -19,10 +20,9 @@ slmgen::ModelProgram hello_program(std::string dtype = "f32", std::string tokeni
 }
 
 std::vector<std::uint8_t> build(const slmgen::ModelProgram& p) {
-  slm::ModelDescription model;
-  std::string error;
-  EXPECT_TRUE(slmgen::build_programmed_model(p, model, error)) << error;
-  return slm::write_model(model);
+  const auto model = slmgen::build_programmed_model(p);
+  EXPECT_TRUE(model.ok()) << model.status().message;
+  return model.ok() ? slm::write_model(model.value()) : std::vector<std::uint8_t>{};
 }
 
 // True when every entry's greedy continuation is the programmed one.
@@ -44,9 +44,9 @@ class ProgrammedModel : public testing::TestWithParam<std::pair<const char*, con
 TEST_P(ProgrammedModel, ContinuesEveryPromptWithItsTextByTheRequiredMargin) {
   const auto p = hello_program(GetParam().first, GetParam().second);
   const auto file = build(p);
-  std::vector<slmgen::ProgramOutcome> outcomes;
-  std::string error;
-  ASSERT_TRUE(slmgen::check_programmed_model(p, file, outcomes, error)) << error;
+  const auto checked = slmgen::check_programmed_model(p, file);
+  ASSERT_TRUE(checked.ok()) << checked.status().message;
+  const auto& outcomes = checked.value();
   ASSERT_EQ(outcomes.size(), p.entries.size());
   for (const auto& o : outcomes) EXPECT_GE(o.min_margin, p.min_margin);
   EXPECT_TRUE(continues_as_programmed(p, file));
@@ -62,9 +62,9 @@ TEST(ProgrammedModel, SameProgramSameBytes) { EXPECT_EQ(build(hello_program()), 
 TEST(ProgrammedModel, EveryLayersAttentionAndFfnAreNeeded) {
   auto p = hello_program();
   p.layers = 3;
-  slm::ModelDescription model;
-  std::string error;
-  ASSERT_TRUE(slmgen::build_programmed_model(p, model, error)) << error;
+  const auto built = slmgen::build_programmed_model(p);
+  ASSERT_TRUE(built.ok()) << built.status().message;
+  const slm::ModelDescription& model = built.value();
   ASSERT_TRUE(continues_as_programmed(p, slm::write_model(model)));
   for (std::uint32_t l = 0; l < p.layers; ++l) {
     for (const char* part : {"attention.wq", "attention.wk", "attention.wv", "attention.wo", "feed_forward.w1",
@@ -85,23 +85,57 @@ TEST(ProgrammedModel, EveryLayersAttentionAndFfnAreNeeded) {
 TEST(ProgrammedModel, AmbiguousContextsAreExplained) {
   slmgen::ModelProgram p;
   p.entries = {{"ab", "c"}, {"xab", "d"}};
-  slm::ModelDescription model;
-  std::string error;
-  EXPECT_FALSE(slmgen::build_programmed_model(p, model, error));
-  EXPECT_NE(error.find("ambiguous"), std::string::npos) << error;
+  const auto model = slmgen::build_programmed_model(p);
+  ASSERT_FALSE(model.ok());
+  EXPECT_EQ(model.status().code, slm::ErrorCode::E_PROGRAM_INVALID);
+  EXPECT_NE(model.status().message.find("ambiguous"), std::string::npos) << model.status().message;
 }
 
 TEST(ProgrammedModel, TooManyDistinctTokensForTheDimIsAnError) {
   slmgen::ModelProgram p;
   p.entries = {{"a", "bcdefghijklmnopqrstuvwxyz0123456789"}};
-  slm::ModelDescription model;
-  std::string error;
-  EXPECT_FALSE(slmgen::build_programmed_model(p, model, error));
-  EXPECT_NE(error.find("distinct tokens"), std::string::npos) << error;
+  const auto too_small = slmgen::build_programmed_model(p);
+  ASSERT_FALSE(too_small.ok());
+  EXPECT_EQ(too_small.status().code, slm::ErrorCode::E_PROGRAM_INVALID);
+  EXPECT_NE(too_small.status().message.find("distinct tokens"), std::string::npos) << too_small.status().message;
   p.dim = 256;
   p.hidden_dim = 512;
-  EXPECT_TRUE(slmgen::build_programmed_model(p, model, error)) << error;
-  EXPECT_TRUE(continues_as_programmed(p, slm::write_model(model)));
+  const auto model = slmgen::build_programmed_model(p);
+  ASSERT_TRUE(model.ok()) << model.status().message;
+  EXPECT_TRUE(continues_as_programmed(p, slm::write_model(model.value())));
+}
+
+TEST(ProgrammedModel, AProgramWithoutEntriesIsProgramInvalid) {
+  const auto model = slmgen::build_programmed_model(slmgen::ModelProgram{});
+  ASSERT_FALSE(model.ok());
+  EXPECT_EQ(model.status().code, slm::ErrorCode::E_PROGRAM_INVALID);
+  EXPECT_EQ(model.status().message, "the program has no entries");
+}
+
+TEST(ProgrammedModel, CheckingAModelAgainstAnotherProgramExplainsTheEntry) {
+  auto other = hello_program();
+  other.entries[2].continuation = "5";
+  const auto checked = slmgen::check_programmed_model(other, build(hello_program()));
+  ASSERT_FALSE(checked.ok());
+  EXPECT_EQ(checked.status().code, slm::ErrorCode::E_PROGRAM_INVALID);
+  EXPECT_NE(checked.status().message.find("entry 2: the model continues '2+2=' with '4'"), std::string::npos)
+      << checked.status().message;
+}
+
+TEST(FixAdapter, ErrorsNameTheirCause) {
+  const auto parent = build(hello_program());
+  const auto same = slmgen::build_programmed_model(hello_program());
+  ASSERT_TRUE(same.ok());
+  const auto nothing = slmgen::make_fix_adapter(parent, same.value(), slm::AdapterKind::SPARSE);
+  ASSERT_FALSE(nothing.ok());
+  EXPECT_EQ(nothing.status().code, slm::ErrorCode::E_PROGRAM_INVALID);
+  EXPECT_EQ(nothing.status().message, "the target equals the parent: nothing to fix");
+  auto broken = parent;
+  broken[0] ^= 1;  // the parent's own code, not the program's
+  const auto bad_parent = slmgen::make_fix_adapter(broken, same.value(), slm::AdapterKind::SPARSE);
+  ASSERT_FALSE(bad_parent.ok());
+  EXPECT_EQ(bad_parent.status().code, slm::ErrorCode::E_HDR_MAGIC);
+  EXPECT_EQ(bad_parent.status().message.rfind("parent: ", 0), 0u) << bad_parent.status().message;
 }
 
 }  // namespace

@@ -49,29 +49,26 @@ bool glob_match(const std::string& pattern, const std::string& id) { return ::fn
 
 constexpr std::uintmax_t kMaxSkipListBytes = 1u << 20;
 
-// A skip list is a regular file of at most 1 MiB: never a device or FIFO that reads forever.
-bool read_skip_list(const std::string& path, std::vector<std::string>& out, std::string& error) {
+// A skip list is a regular file of at most 1 MiB: never a device or FIFO that reads forever. Its
+// patterns are appended to `out`.
+slm::Status read_skip_list(const std::string& path, std::vector<std::string>& out) {
+  const auto refuse = [](slm::ErrorCode code, std::string message) { return slm::make_error(code, slm::kNoOffset, std::move(message)); };
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
   if (ec || !std::filesystem::is_regular_file(status)) {
-    error = "skip list " + path + " is not a regular file";
-    return false;
+    return refuse(slm::ErrorCode::E_ARG_VALUE, "skip list " + path + " is not a regular file");
   }
   if (std::filesystem::file_size(path, ec) > kMaxSkipListBytes || ec) {
-    error = "skip list " + path + " is larger than 1 MiB";
-    return false;
+    return refuse(slm::ErrorCode::E_ARG_VALUE, "skip list " + path + " is larger than 1 MiB");
   }
   std::ifstream in(path);
-  if (!in) {
-    error = "cannot read skip list " + path;
-    return false;
-  }
+  if (!in) return refuse(slm::ErrorCode::E_IO_READ, "cannot read skip list " + path);
   for (std::string line; std::getline(in, line);) {
     line = line.substr(0, line.find('#'));
     const auto b = line.find_first_not_of(" \t\r"), e = line.find_last_not_of(" \t\r");
     if (b != std::string::npos) out.push_back(line.substr(b, e - b + 1));
   }
-  return true;
+  return slm::Status::success();
 }
 
 // Stderr while the run goes: a line for every case that did not pass (every case with -v), always;
@@ -116,29 +113,30 @@ std::uintmax_t input_bytes(const Case& c) {
 
 }  // namespace
 
-int run_conformance(const RunnerOptions& o, Run& run, std::string& error) {
-  std::vector<Case>& cases = run.cases;
-  if (auto e = load_cases(o.cases_dir, o.cache_dir, cases); !e.empty()) {
-    error = e;
-    return 2;
-  }
+slm::Result<int> run_conformance(const RunnerOptions& o, Run& run) {
+  const auto usage = [](std::string message) { return slm::make_error(slm::ErrorCode::E_ARG_VALUE, slm::kNoOffset, std::move(message)); };
+  auto loaded = load_cases(o.cases_dir, o.cache_dir);
+  if (!loaded.ok()) return loaded.status();
+  run.cases = std::move(loaded.value());
+  const std::vector<Case>& cases = run.cases;
   std::vector<std::string> skip;
   for (const auto& file : o.skip_files) {
-    if (!read_skip_list(file, skip, error)) return 2;
+    if (auto s = read_skip_list(file, skip); !s.ok()) return s;
   }
   std::vector<std::string> rerun;
   if (!o.rerun_failed.empty()) {
-    if (auto e = read_unpassed_ids(o.rerun_failed, rerun); !e.empty()) {
-      error = "--rerun-failed: " + e;
-      return 2;
+    auto unpassed = read_unpassed_ids(o.rerun_failed);
+    if (!unpassed.ok()) {
+      slm::Status s = unpassed.status();
+      s.message = "--rerun-failed: " + s.message;
+      return s;
     }
-    if (rerun.empty()) {
-      error = "--rerun-failed: every case passed in " + o.rerun_failed;
-      return 2;
-    }
+    rerun = std::move(unpassed.value());
+    if (rerun.empty()) return usage("--rerun-failed: every case passed in " + o.rerun_failed);
   }
-  auto connector = make_connector(o.runtime, o.timeout_seconds, error);
-  if (!connector) return 2;
+  auto made = make_connector(o.runtime, o.timeout_seconds);
+  if (!made.ok()) return made.status();
+  const std::unique_ptr<Connector>& connector = made.value();
 
   std::vector<const Case*> selected;
   for (const auto& c : cases) {
@@ -150,8 +148,7 @@ int run_conformance(const RunnerOptions& o, Run& run, std::string& error) {
   if (selected.empty()) {
     std::string patterns;
     for (const auto& p : o.only) patterns += (patterns.empty() ? "'" : ", '") + p + "'";
-    error = "no case matches " + (patterns.empty() ? std::string("the selection") : patterns);
-    return 2;
+    return usage("no case matches " + (patterns.empty() ? std::string("the selection") : patterns));
   }
   run.info.runner_version = "0.1.0";
   run.info.runtime = o.runtime;
@@ -205,9 +202,9 @@ int run_conformance(const RunnerOptions& o, Run& run, std::string& error) {
   run.info.exit_status = all_passed ? 0 : 1;
   if (!o.report_dir.empty()) {
     run.info.report_dir = expand_report_dir(o.report_dir, run.info);
-    if (auto e = write_reports(run, run.info.report_dir); !e.empty()) {
-      error = "cannot write reports: " + e;
-      return 2;
+    if (auto s = write_reports(run, run.info.report_dir); !s.ok()) {
+      s.message = "cannot write reports: " + s.message;
+      return s;
     }
   }
   return run.info.exit_status;

@@ -259,14 +259,16 @@ TEST_F(Reports, JunitTagsBalance) {
 TEST_F(Reports, WrittenFilesPassXmllint) {
   if (!std::filesystem::exists("/usr/bin/xmllint")) GTEST_SKIP() << "xmllint is not installed";
   TempDir dir;
-  ASSERT_EQ(slmconf::write_reports(run_, dir.file("reports")), "");
+  const auto written = slmconf::write_reports(run_, dir.file("reports"));
+  ASSERT_TRUE(written.ok()) << written.message;
   const std::string command = "/usr/bin/xmllint --noout '" + dir.file("reports/junit.xml") + "'";
   EXPECT_EQ(std::system(command.c_str()), 0);
 }
 
 TEST_F(Reports, WritesAllFourFiles) {
   TempDir dir;
-  ASSERT_EQ(slmconf::write_reports(run_, dir.file("out/nested")), "");
+  const auto written = slmconf::write_reports(run_, dir.file("out/nested"));
+  ASSERT_TRUE(written.ok()) << written.message;
   for (const char* name : {"results.jsonl", "summary.md", "index.html", "junit.xml"}) {
     EXPECT_FALSE(slurp(dir.file(std::string("out/nested/") + name)).empty()) << name;
   }
@@ -276,7 +278,9 @@ TEST_F(Reports, WritesAllFourFiles) {
 TEST_F(Reports, ReportsAnUnwritableFolder) {
   TempDir dir;
   std::ofstream(dir.file("taken")) << "a file, not a folder";
-  EXPECT_NE(slmconf::write_reports(run_, dir.file("taken")), "");
+  const auto written = slmconf::write_reports(run_, dir.file("taken"));
+  EXPECT_FALSE(written.ok());
+  EXPECT_EQ(written.code, slm::ErrorCode::E_IO_WRITE);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "slm/adapter.h"
+#include "slm/errors.h"
 #include "slm/writer.h"
 
 namespace slmgen {
@@ -16,7 +17,10 @@ namespace slmgen {
 // f32 (both dequantized). Dense: every element of a changed tensor; sparse: only the changed
 // elements; low-rank: B selects the changed rows and A holds their deltas (rank = changed rows,
 // alpha = rank, so the scale is 1 and the merge is exact), for matrices only.
-bool make_fix_adapter(std::span<const std::uint8_t> parent, const slm::ModelDescription& target, slm::AdapterKind kind,
-                      slm::Adapter& out, std::string& error);
+// Errors: the parent's own code when it fails validation (message prefixed "parent: "), else
+// E_PROGRAM_INVALID (SLM-TOOL-008): the target does not have the parent's shape, equals it, or
+// needs a low-rank change of a tensor that is not a matrix.
+slm::Result<slm::Adapter> make_fix_adapter(std::span<const std::uint8_t> parent, const slm::ModelDescription& target,
+                                           slm::AdapterKind kind);
 
 }  // namespace slmgen

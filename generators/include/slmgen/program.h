@@ -5,9 +5,11 @@
 // when it is right (every chosen token wins by a recorded logit margin).
 #pragma once
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "slm/errors.h"
 #include "slm/writer.h"
 
 namespace slmgen {
@@ -33,13 +35,15 @@ struct ProgramOutcome {
   float min_margin = 0;
 };
 
-// Builds the model or explains why the program cannot be built (ambiguous contexts, too many
-// distinct tokens for `dim`, shapes the format rejects). Does not run the model.
-bool build_programmed_model(const ModelProgram& program, slm::ModelDescription& out, std::string& error);
+// Builds the model, or E_PROGRAM_INVALID (spec/tools.md, SLM-TOOL-008) explaining why the program
+// cannot be built (ambiguous contexts, too many distinct tokens for `dim`, shapes the format
+// rejects). Does not run the model.
+slm::Result<slm::ModelDescription> build_programmed_model(const ModelProgram& program);
 
 // Runs the reference on every entry: the greedy continuation must be exactly the programmed one,
-// each chosen logit ahead by at least program.min_margin. Fills one outcome per entry.
-bool check_programmed_model(const ModelProgram& program, std::span<const std::uint8_t> file,
-                            std::vector<ProgramOutcome>& outcomes, std::string& error);
+// each chosen logit ahead by at least program.min_margin. One outcome per entry, or
+// E_PROGRAM_INVALID saying which entry the model in `file` does not follow.
+slm::Result<std::vector<ProgramOutcome>> check_programmed_model(const ModelProgram& program,
+                                                                std::span<const std::uint8_t> file);
 
 }  // namespace slmgen

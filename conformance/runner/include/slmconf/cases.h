@@ -3,9 +3,11 @@
 //   <dir>/<id>/expected.json       one case (schema: spec/schemas/case.schema.json)
 //   <dir>/<id>/model.slm | .hex    its input, unless generated from a recipe or deliberately absent
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "slm/errors.h"
 #include "slmconf/case.h"
 
 namespace slmconf {
@@ -13,14 +15,16 @@ namespace slmconf {
 // Loads every case of the manifest. Inputs given as annotated hex or as a generator recipe are
 // materialised into `cache_dir` and checked against their recorded SHA-256; every input must lie
 // inside the case tree. A case that cannot be loaded is kept with its `load_error` set (the run
-// reports it errored); only a missing or malformed manifest is an error here ("" otherwise).
-std::string load_cases(const std::string& dir, const std::string& cache_dir, std::vector<Case>& out);
+// reports it errored); only a missing or malformed manifest is an error here (E_CASE_INVALID).
+slm::Result<std::vector<Case>> load_cases(const std::string& dir, const std::string& cache_dir);
 
-// Converts annotated hex (pairs of hex digits, `# comments`, `XX*N` repeats; at most 16 MiB) to bytes.
-bool parse_annotated_hex(const std::string& text, std::vector<std::uint8_t>& out, std::string& error);
+// Converts annotated hex (pairs of hex digits, `# comments`, `XX*N` repeats; at most 16 MiB) to
+// bytes, or E_CASE_INVALID naming the line.
+slm::Result<std::vector<std::uint8_t>> parse_annotated_hex(const std::string& text);
 
 // Writes the generated cases (valid models, one-fault negatives, absent input) under `dir`, then the
-// manifest of everything under `dir`, hand-made cases included. Returns "" or an error.
-std::string write_generated_cases(const std::string& dir);
+// manifest of everything under `dir`, hand-made cases included. E_IO_WRITE when a file cannot be
+// written, E_CASE_INVALID or E_PROGRAM_INVALID when a generated case does not come out as declared.
+slm::Status write_generated_cases(const std::string& dir);
 
 }  // namespace slmconf

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "slm/errors.h"
 #include "slmconf/case.h"
 #include "slmconf/protocol.h"
 
@@ -30,8 +31,8 @@ public:
   virtual void stop() = 0;
 };
 
-// nullptr and `error` set for an unknown connector string. A protocol runtime gets `timeout_seconds`
-// to say hello, like each case gets to answer.
-std::unique_ptr<Connector> make_connector(const std::string& spec, double timeout_seconds, std::string& error);
+// E_ARG_VALUE for an unknown connector string. A protocol runtime gets `timeout_seconds` to say
+// hello, like each case gets to answer.
+slm::Result<std::unique_ptr<Connector>> make_connector(const std::string& spec, double timeout_seconds);
 
 }  // namespace slmconf

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "slm/errors.h"
 #include "slmconf/case.h"
 
 namespace slmconf {
@@ -52,13 +53,14 @@ struct Run {
 std::string rule_chapter(const std::string& rule);
 std::string chapter_title(const std::string& chapter);
 
-// Writes results.jsonl, summary.md, index.html and junit.xml into `dir` (created if needed).
-// Returns an empty string on success, else the error.
-std::string write_reports(const Run& run, const std::string& dir);
+// Writes results.jsonl, summary.md, index.html and junit.xml into `dir` (created if needed), or
+// E_IO_WRITE.
+slm::Status write_reports(const Run& run, const std::string& dir);
 
 // The ids of the cases that did not pass (nor were skipped) in a report folder's results.jsonl, for
-// `slm conform --rerun-failed DIR`. Returns "" or an error (no such file, a truncated or malformed run).
-std::string read_unpassed_ids(const std::string& dir, std::vector<std::string>& out);
+// `slm conform --rerun-failed DIR`. E_IO_READ when there is no such file, E_ARG_VALUE when it holds
+// a truncated or malformed run.
+slm::Result<std::vector<std::string>> read_unpassed_ids(const std::string& dir);
 
 // ---- Shared by the report writers (report_*.cpp). Every CaseResult::test must point to a live Case.
 

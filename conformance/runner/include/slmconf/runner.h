@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "slm/errors.h"
 #include "slmconf/connector.h"
 #include "slmconf/results.h"
 
@@ -29,7 +30,11 @@ struct RunnerOptions {
 // Compares one attempt with the case's expectation, level by level.
 CaseResult judge(const Case& test, const Attempt& attempt);
 
-// Exit status: 0 every case that was not skipped passed, 1 otherwise, 2 usage errors (then `error`).
-int run_conformance(const RunnerOptions& options, Run& run, std::string& error);
+// Runs the selected cases and writes the reports. The exit status (spec/protocol.md section 6):
+// 0 every case that was not skipped passed, 1 otherwise; an error is exit status 2: E_CASE_INVALID
+// (missing or malformed manifest), E_ARG_VALUE (unknown connector, no case selected, a skip list that
+// is not a small regular file, a --rerun-failed folder without a complete run), E_IO_READ (an
+// unreadable skip list or report folder), E_IO_WRITE (reports that cannot be written).
+slm::Result<int> run_conformance(const RunnerOptions& options, Run& run);
 
 }  // namespace slmconf

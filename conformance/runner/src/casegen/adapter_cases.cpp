@@ -33,11 +33,11 @@ json file_input(const std::string& relative, const Bytes& bytes) {
   return {{"file", relative}, {"sha256", slm::to_hex(slm::sha256(bytes))}};
 }
 
-std::string write_bytes(const fs::path& path, const Bytes& bytes) {
+slm::Status write_bytes(const fs::path& path, const Bytes& bytes) {
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
-  if (auto s = slm::write_file_atomically(path.string(), bytes); !s.ok()) return s.message;
-  return "";
+  if (auto s = slm::write_file_atomically(path.string(), bytes); !s.ok()) return s;
+  return slm::Status::success();
 }
 
 json lineage_json(const Lineage& l) {
@@ -57,9 +57,9 @@ json tensors_json(const std::vector<TensorDigest>& tensors) {
 // The shared parent of the negatives and of the apply cases: a valid validate case of its own.
 constexpr const char* kParentCase = "adapters/parent";
 
-std::string write_parent_case(const fs::path& root, const Bytes& parent) {
+slm::Status write_parent_case(const fs::path& root, const Bytes& parent) {
   auto info = slm::validate_model(parent, {.verify_digest = true});
-  if (!info.ok()) return "adapter parent is invalid";
+  if (!info.ok()) return in_case("adapter parent is invalid", info.status());
   const json tensors = tensor_digests_json(parent, info.value());
   const json expected = {{"id", kParentCase},
                          {"spec_version", kCaseSpecVersion},
@@ -81,18 +81,18 @@ std::string parent_relative(const std::string& id) {
   return up + "parent/model.slm";
 }
 
-std::string write_negative(const fs::path& root, const slmgen::AdapterNegativeCase& n, const Bytes& parent, const std::string& parent_path) {
+slm::Status write_negative(const fs::path& root, const slmgen::AdapterNegativeCase& n, const Bytes& parent, const std::string& parent_path) {
   const std::string id = "adapters/" + n.id;
   const fs::path dir = root / id;
   const std::string file = fs::path(n.file).filename().string();
-  if (auto e = write_bytes(dir / file, n.bytes); !e.empty()) return e;
+  if (auto s = write_bytes(dir / file, n.bytes); !s.ok()) return s;
   Request c;
   c.path = (dir / file).string();
   if (n.expected == slm::ErrorCode::E_ADP_APPLY_NONFINITE) c.params = ops::ApplyAdapter::Params{parent_path, {}, std::nullopt};
   else c.params = ops::ValidateAdapter::Params{parent_path};
   const Answer a = reference_answer(c);
   const auto& row = slm::error_info(n.expected);
-  if (a.accepted || a.code != row.name) return id + ": the reference answers " + (a.accepted ? "accept" : a.code) + ", not " + std::string(row.name);
+  if (a.accepted || a.code != row.name) return case_error(id + ": the reference answers " + (a.accepted ? "accept" : a.code) + ", not " + std::string(row.name));
   json expect = {{"outcome", "reject"}, {"codes", {row.name}}, {"rule", row.rule}, {"phase", slm::phase_name(row.phase)}};
   if (a.offset) expect["offset"] = *a.offset;
   if (a.step) expect["step"] = *a.step;
@@ -120,13 +120,13 @@ struct ApplyCase {
   std::string parent_path;
 };
 
-std::string write_apply(const fs::path& root, const ApplyCase& a) {
+slm::Status write_apply(const fs::path& root, const ApplyCase& a) {
   const fs::path dir = root / a.id;
   Request c;
   ops::ApplyAdapter::Params params;
   params.parent = a.parent_path;
   for (std::size_t k = 0; k < a.adapters.size(); ++k) {
-    if (auto e = write_bytes(dir / a.adapters[k].first, a.adapters[k].second); !e.empty()) return e;
+    if (auto s = write_bytes(dir / a.adapters[k].first, a.adapters[k].second); !s.ok()) return s;
     const std::string path = (dir / a.adapters[k].first).string();
     if (k == 0) c.path = path;
     else params.stack.push_back(path);
@@ -134,9 +134,9 @@ std::string write_apply(const fs::path& root, const ApplyCase& a) {
   params.generate = a.generate;
   c.params = params;
   const Answer answer = reference_answer(c);
-  if (!answer.accepted) return a.id + ": the reference does not apply it: " + answer.code + " " + answer.message;
+  if (!answer.accepted) return case_error(a.id + ": the reference does not apply it: " + answer.code + " " + answer.message);
   const auto& ans = std::get<ops::ApplyAdapter::Output>(answer.output);
-  if (!ans.model.identity || !ans.lineage) return a.id + ": the reference reports no identity or lineage";
+  if (!ans.model.identity || !ans.lineage) return case_error(a.id + ": the reference reports no identity or lineage");
   json expect = {{"outcome", "accept"},
                  {"identity", {{"parameter_count", ans.model.identity->parameter_count}, {"tensor_count", ans.model.identity->tensor_count},
                                {"flags", ans.model.identity->flags}, {"layout_checksum", ans.model.identity->layout_checksum},
@@ -146,9 +146,9 @@ std::string write_apply(const fs::path& root, const ApplyCase& a) {
                  {"lineage", lineage_json(*ans.lineage)}};
   json request;
   if (a.generate) {
-    if (!ans.generation) return a.id + ": the descendant did not generate";
+    if (!ans.generation) return case_error(a.id + ": the descendant did not generate");
     const GenerationOutput& gen = *ans.generation;
-    if (a.promised && gen.text != a.promised) return a.id + ": the descendant continues with \"" + gen.text.value_or("") + "\"";
+    if (a.promised && gen.text != a.promised) return case_error(a.id + ": the descendant continues with \"" + gen.text.value_or("") + "\"");
     expect["prompt_tokens"] = gen.prompt_tokens;
     expect["tokens"] = gen.tokens;
     if (gen.text && is_utf8(*gen.text)) expect["text"] = *gen.text;
@@ -177,19 +177,19 @@ std::string write_apply(const fs::path& root, const ApplyCase& a) {
 
 // A stack whose second adapter is bound to the parent instead of the first one's descendant: the
 // answer names the failing step (2), and the first adapter's work is undone (RT-ADP-005, RT-ADP-006).
-std::string write_stack_failure(const fs::path& root, const Bytes& a1, const Bytes& bound_to_parent, const Bytes& parent,
+slm::Status write_stack_failure(const fs::path& root, const Bytes& a1, const Bytes& bound_to_parent, const Bytes& parent,
                                 const std::string& parent_path) {
   const std::string id = "adapters/stack-second-bound-to-parent";
   const fs::path dir = root / id;
-  if (auto e = write_bytes(dir / "first.asp", a1); !e.empty()) return e;
-  if (auto e = write_bytes(dir / "second.alr", bound_to_parent); !e.empty()) return e;
+  if (auto s = write_bytes(dir / "first.asp", a1); !s.ok()) return s;
+  if (auto s = write_bytes(dir / "second.alr", bound_to_parent); !s.ok()) return s;
   Request c;
   c.path = (dir / "first.asp").string();
   c.params = ops::ApplyAdapter::Params{parent_path, {(dir / "second.alr").string()}, std::nullopt};
   const Answer a = reference_answer(c);
-  if (a.accepted || a.step != 2u) return id + ": the reference does not fail it at step 2";
+  if (a.accepted || a.step != 2u) return case_error(id + ": the reference does not fail it at step 2");
   slm::ErrorCode code{};
-  if (!slm::parse_error_code(a.code, code)) return id + ": unknown code " + a.code;
+  if (!slm::parse_error_code(a.code, code)) return case_error(id + ": unknown code " + a.code);
   const auto& row = slm::error_info(code);
   json expect = {{"outcome", "reject"}, {"codes", {a.code}}, {"rule", row.rule}, {"phase", slm::phase_name(row.phase)}};
   if (a.offset) expect["offset"] = *a.offset;
@@ -212,15 +212,17 @@ std::string write_stack_failure(const fs::path& root, const Bytes& a1, const Byt
 
 }  // namespace
 
-std::string write_adapter_cases(const fs::path& root) {
+slm::Status write_adapter_cases(const fs::path& root) {
   const Bytes parent = slmgen::adapter_negatives_parent();
-  if (auto e = write_parent_case(root, parent); !e.empty()) return e;
+  if (auto s = write_parent_case(root, parent); !s.ok()) return s;
   const std::string parent_path = (root / kParentCase / "model.slm").string();
   for (const auto& n : slmgen::make_adapter_negatives()) {
-    if (auto e = write_negative(root, n, parent, parent_path); !e.empty()) return e;
+    if (auto s = write_negative(root, n, parent, parent_path); !s.ok()) return s;
   }
 
-  const auto info = slm::validate_model(parent, {.verify_digest = true}).value();
+  const auto validated = slm::validate_model(parent, {.verify_digest = true});
+  if (!validated.ok()) return in_case("adapter parent is invalid", validated.status());
+  const slm::ModelInfo& info = validated.value();
   const json shared_parent = file_input("../parent/model.slm", parent);
   std::vector<ApplyCase> cases;
   const std::pair<slm::AdapterKind, const char*> kinds[] = {
@@ -248,13 +250,16 @@ std::string write_adapter_cases(const fs::path& root) {
     second.kind = slm::AdapterKind::LOW_RANK;
     second.seed = 32;
     const Bytes a1 = slm::write_adapter(slmgen::generate_adapter(info, first));
-    auto model = slm::read_model(parent).value();
-    auto step1 = slm::apply_adapters(model, std::vector<Bytes>{a1});
-    if (!step1.ok()) return "stack: " + step1.status().message;
-    const auto info1 = slm::validate_model(step1->descendant, {.verify_digest = true}).value();
+    auto model = slm::read_model(parent);
+    if (!model.ok()) return in_case("stack", model.status());
+    auto step1 = slm::apply_adapters(model.value(), std::vector<Bytes>{a1});
+    if (!step1.ok()) return in_case("stack", step1.status());
+    const auto validated1 = slm::validate_model(step1->descendant, {.verify_digest = true});
+    if (!validated1.ok()) return in_case("stack", validated1.status());
+    const slm::ModelInfo& info1 = validated1.value();
     const Bytes a2 = slm::write_adapter(slmgen::generate_adapter(info1, second));
     const Bytes a2_for_parent = slm::write_adapter(slmgen::generate_adapter(info, second));
-    if (auto e = write_stack_failure(root, a1, a2_for_parent, parent, parent_path); !e.empty()) return e;
+    if (auto s = write_stack_failure(root, a1, a2_for_parent, parent, parent_path); !s.ok()) return s;
     cases.push_back({"adapters/apply-stack", "sparse then low-rank: adapter 2 binds to the descendant of adapter 1; lineage lists both",
                      {{"first.asp", a1}, {"second.alr", a2}}, {"RT-ADP-005", "RT-ADP-007"}, std::nullopt, std::nullopt,
                      shared_parent, parent_path});
@@ -264,22 +269,22 @@ std::string write_adapter_cases(const fs::path& root) {
     fixed.entries = {{"Hello", ", world!"}, {"Once upon", " a time."}, {"2+2=", "4"}};
     buggy = fixed;
     buggy.entries[2].continuation = "5";
-    slm::ModelDescription buggy_model, fixed_model;
-    std::string error;
-    if (!slmgen::build_programmed_model(buggy, buggy_model, error) || !slmgen::build_programmed_model(fixed, fixed_model, error)) {
-      return "fix: " + error;
-    }
-    const Bytes programmed_parent = slm::write_model(buggy_model);
+    const auto buggy_model = slmgen::build_programmed_model(buggy);
+    if (!buggy_model.ok()) return in_case("fix", buggy_model.status());
+    const auto fixed_model = slmgen::build_programmed_model(fixed);
+    if (!fixed_model.ok()) return in_case("fix", fixed_model.status());
+    const Bytes programmed_parent = slm::write_model(buggy_model.value());
     const fs::path cache = fs::temp_directory_path() / "slm-gen-adapter-parent.slm";
-    if (auto s = slm::write_file_atomically(cache.string(), programmed_parent); !s.ok()) return s.message;
+    if (auto s = slm::write_file_atomically(cache.string(), programmed_parent); !s.ok()) return s;
     for (const auto& [kind, name, file] : {std::tuple{slm::AdapterKind::SPARSE, "sparse", "fix.asp"},
                                            std::tuple{slm::AdapterKind::LOW_RANK, "lowrank", "fix.alr"}}) {
-      slm::Adapter fix;
-      if (!slmgen::make_fix_adapter(programmed_parent, fixed_model, kind, fix, error)) return "fix: " + error;
+      const auto made = slmgen::make_fix_adapter(programmed_parent, fixed_model.value(), kind);
+      if (!made.ok()) return in_case("fix", made.status());
+      const slm::Adapter& fix = made.value();
       const fs::path dir = root / "adapters" / (std::string("fix-") + name);
       std::error_code ec;
       fs::create_directories(dir, ec);
-      if (auto s = slm::write_text_atomically((dir / "program.json").string(), program_to_json_text(buggy)); !s.ok()) return s.message;
+      if (auto s = slm::write_text_atomically((dir / "program.json").string(), program_to_json_text(buggy)); !s.ok()) return s;
       GenerateParams g;
       g.prompt = "2+2=";
       g.logit_steps = 1;
@@ -294,8 +299,8 @@ std::string write_adapter_cases(const fs::path& root) {
     }
   }
   for (const auto& c : cases) {
-    if (auto e = write_apply(root, c); !e.empty()) return e;
+    if (auto s = write_apply(root, c); !s.ok()) return s;
   }
-  return "";
+  return slm::Status::success();
 }
 }  // namespace slmconf

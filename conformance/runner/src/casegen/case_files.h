@@ -6,14 +6,24 @@
 #include <string>
 #include <vector>
 
+#include "slm/errors.h"
 #include "slm/validate.h"
 
 namespace slmconf {
 
 inline constexpr const char* kCaseSpecVersion = "1";
 
-// Writes dir/expected.json and, if given, dir/model.slm; "" or an error message.
-std::string write_case(const std::filesystem::path& dir, const nlohmann::ordered_json& expected,
+// Errors of `slm gen cases`: E_IO_WRITE for a file that cannot be written, E_CASE_INVALID (through
+// case_error) for a case that does not come out as declared, a generator's own code otherwise.
+
+// `status` with "`id`: " before its message: which case an error is about.
+inline slm::Status in_case(const std::string& id, slm::Status status) {
+  status.message = id + ": " + status.message;
+  return status;
+}
+
+// Writes dir/expected.json and, if given, dir/model.slm.
+slm::Status write_case(const std::filesystem::path& dir, const nlohmann::ordered_json& expected,
                        const std::vector<std::uint8_t>* input);
 
 // expect.tensors of an accepted model: name, dtype, shape and SHA-256 of each tensor's bytes, in
@@ -28,9 +38,9 @@ nlohmann::ordered_json logits_expectation(const std::vector<std::vector<float>>&
 bool is_utf8(const std::string& s);
 
 // The L4 goldens: tokenize/ and generate/ (golden_cases.cpp).
-std::string write_golden_cases(const std::filesystem::path& root);
+slm::Status write_golden_cases(const std::filesystem::path& root);
 
 // adapters/: negatives, valid applications, a stack and a fix (adapter_cases.cpp).
-std::string write_adapter_cases(const std::filesystem::path& root);
+slm::Status write_adapter_cases(const std::filesystem::path& root);
 
 }  // namespace slmconf

@@ -12,6 +12,7 @@
 #include "slm/validate.h"
 #include "slm/writer.h"
 #include "case_files.h"
+#include "ops/op.h"
 #include "slmconf/cases.h"
 #include "slmconf/identity_json.h"
 #include "slmgen/negatives.h"
@@ -85,26 +86,25 @@ json tensor_digests_json(const std::vector<std::uint8_t>& file, const slm::Model
   return tensors;
 }
 
-std::string write_case(const fs::path& dir, const json& expected, const std::vector<std::uint8_t>* input) {
+slm::Status write_case(const fs::path& dir, const json& expected, const std::vector<std::uint8_t>* input) {
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) return dir.string() + ": " + ec.message();
+  if (ec) return slm::make_error(slm::ErrorCode::E_IO_WRITE, slm::kNoOffset, dir.string() + ": " + ec.message());
   if (input) {
-    if (auto s = slm::write_file_atomically((dir / "model.slm").string(), *input); !s.ok()) return s.message;
+    if (auto s = slm::write_file_atomically((dir / "model.slm").string(), *input); !s.ok()) return s;
   }
-  if (auto s = slm::write_text_atomically((dir / "expected.json").string(), expected.dump(2) + "\n"); !s.ok()) return s.message;
-  return "";
+  return slm::write_text_atomically((dir / "expected.json").string(), expected.dump(2) + "\n");
 }
 
 namespace {
 
 
-std::string write_valid(const fs::path& root, const ValidCase& v) {
+slm::Status write_valid(const fs::path& root, const ValidCase& v) {
   const auto options = slmgen::resolve_recipe(v.recipe);
-  if (!options.ok()) return v.id + ": " + options.status().message;
+  if (!options.ok()) return in_case(v.id, options.status());
   const auto bytes = slm::write_model(slmgen::generate_model(options.value()));
   const auto info = slm::validate_model(bytes, {.verify_digest = true});
-  if (!info.ok()) return v.id + ": generated model is invalid: " + info.status().message;
+  if (!info.ok()) return in_case(v.id + ": generated model is invalid", info.status());
   const json tensors = tensor_digests_json(bytes, info.value());
   const bool commit = bytes.size() <= kCommitLimit;
   json input = commit ? json{{"file", "model.slm"}} : json{{"generate", recipe_to_json(v.recipe)}};
@@ -124,9 +124,9 @@ std::string write_valid(const fs::path& root, const ValidCase& v) {
   return write_case(root / v.id, expected, commit ? &bytes : nullptr);
 }
 
-std::string write_negative(const fs::path& root, const slmgen::NegativeCase& n) {
+slm::Status write_negative(const fs::path& root, const slmgen::NegativeCase& n) {
   const auto result = slm::validate_model(n.bytes, {.verify_digest = n.verify_digest});
-  if (result.ok() || result.status().code != n.expected) return n.id + ": the reference does not give the declared code";
+  if (result.ok() || result.status().code != n.expected) return case_error(n.id + ": the reference does not give the declared code");
   const auto& row = slm::error_info(n.expected);
   json expect = {{"outcome", "reject"}, {"codes", {row.name}}, {"rule", row.rule}, {"phase", slm::phase_name(row.phase)}};
   if (result.status().has_offset()) expect["offset"] = result.status().offset;
@@ -143,7 +143,7 @@ std::string write_negative(const fs::path& root, const slmgen::NegativeCase& n) 
   return write_case(root / n.id, expected, &n.bytes);
 }
 
-std::string write_absent(const fs::path& root) {
+slm::Status write_absent(const fs::path& root) {
   const auto& row = slm::error_info(slm::ErrorCode::E_IO_READ);
   const json expected = {{"id", "io/missing-file"},
                          {"spec_version", kSpecVersion},
@@ -158,7 +158,7 @@ std::string write_absent(const fs::path& root) {
   return write_case(root / "io" / "missing-file", expected, nullptr);
 }
 
-std::string write_manifest(const fs::path& root) {
+slm::Status write_manifest(const fs::path& root) {
   std::vector<fs::path> files;
   for (const auto& e : fs::recursive_directory_iterator(root)) {
     if (e.is_regular_file() && e.path().filename() == "expected.json") files.push_back(e.path());
@@ -167,28 +167,27 @@ std::string write_manifest(const fs::path& root) {
   for (const auto& f : files) {
     std::ifstream in(f);
     const auto j = json::parse(in, nullptr, false);
-    if (j.is_discarded()) return f.string() + ": malformed";
+    if (j.is_discarded()) return case_error(f.string() + ": malformed");
     cases.push_back({{"id", j["id"]}, {"level", j["level"]}, {"rules", j["rules"]}, {"tags", j["tags"]}});
   }
   std::sort(cases.begin(), cases.end(), [](const json& a, const json& b) { return a["id"] < b["id"]; });
   const json manifest = {{"format", "slm-conformance-cases"}, {"spec_version", kSpecVersion}, {"cases", cases}};
-  if (auto s = slm::write_text_atomically((root / "manifest.json").string(), manifest.dump(2) + "\n"); !s.ok()) return s.message;
-  return "";
+  return slm::write_text_atomically((root / "manifest.json").string(), manifest.dump(2) + "\n");
 }
 
 }  // namespace
 
-std::string write_generated_cases(const std::string& dir) {
+slm::Status write_generated_cases(const std::string& dir) {
   const fs::path root(dir);
   for (const auto& v : valid_cases()) {
-    if (auto e = write_valid(root, v); !e.empty()) return e;
+    if (auto s = write_valid(root, v); !s.ok()) return s;
   }
   for (const auto& n : slmgen::make_negatives()) {
-    if (auto e = write_negative(root, n); !e.empty()) return e;
+    if (auto s = write_negative(root, n); !s.ok()) return s;
   }
-  if (auto e = write_absent(root); !e.empty()) return e;
-  if (auto e = write_golden_cases(root); !e.empty()) return e;
-  if (auto e = write_adapter_cases(root); !e.empty()) return e;
+  if (auto s = write_absent(root); !s.ok()) return s;
+  if (auto s = write_golden_cases(root); !s.ok()) return s;
+  if (auto s = write_adapter_cases(root); !s.ok()) return s;
   return write_manifest(root);
 }
 

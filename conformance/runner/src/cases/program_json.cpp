@@ -10,54 +10,59 @@ using nlohmann::json;
 
 namespace {
 
-template <typename T>
-bool read_unsigned(const json& j, const char* key, T& out, std::string& error) {
-  if (!j.contains(key)) return true;
-  if (!j[key].is_number_unsigned() || j[key].get<std::uint64_t>() > std::numeric_limits<T>::max()) {
-    return error = std::string(key) + " must be an unsigned integer", false;
-  }
-  out = j[key].get<T>();
-  return true;
+slm::Status invalid(std::string message) {
+  return slm::make_error(slm::ErrorCode::E_PROGRAM_INVALID, slm::kNoOffset, std::move(message));
 }
 
-bool read_string(const json& j, const char* key, std::string& out, std::string& error) {
-  if (!j.contains(key)) return true;
-  if (!j[key].is_string()) return error = std::string(key) + " must be a string", false;
+// An absent key keeps the default in `out`.
+template <typename T>
+slm::Status read_unsigned(const json& j, const char* key, T& out) {
+  if (!j.contains(key)) return slm::Status::success();
+  if (!j[key].is_number_unsigned() || j[key].get<std::uint64_t>() > std::numeric_limits<T>::max()) {
+    return invalid(std::string(key) + " must be an unsigned integer");
+  }
+  out = j[key].get<T>();
+  return slm::Status::success();
+}
+
+slm::Status read_string(const json& j, const char* key, std::string& out) {
+  if (!j.contains(key)) return slm::Status::success();
+  if (!j[key].is_string()) return invalid(std::string(key) + " must be a string");
   out = j[key].get<std::string>();
-  return true;
+  return slm::Status::success();
 }
 
 }  // namespace
 
-bool program_from_json_text(const std::string& text, slmgen::ModelProgram& p, std::string& error) {
+slm::Result<slmgen::ModelProgram> program_from_json_text(const std::string& text) {
   const json j = json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return error = "a program is a JSON object", false;
+  if (j.is_discarded() || !j.is_object()) return invalid("a program is a JSON object");
   static const char* known[] = {"tokenizer", "vocab", "dim", "hidden_dim", "layers", "heads", "kv_heads",
                                 "max_seq_len", "dtype", "seed", "min_margin", "entries"};
   for (const auto& [key, value] : j.items()) {
-    if (std::find(std::begin(known), std::end(known), key) == std::end(known)) return error = "unknown key '" + key + "'", false;
+    if (std::find(std::begin(known), std::end(known), key) == std::end(known)) return invalid("unknown key '" + key + "'");
   }
-  if (!read_string(j, "tokenizer", p.tokenizer, error) || !read_unsigned(j, "vocab", p.vocab, error) ||
-      !read_unsigned(j, "dim", p.dim, error) || !read_unsigned(j, "hidden_dim", p.hidden_dim, error) ||
-      !read_unsigned(j, "layers", p.layers, error) || !read_unsigned(j, "heads", p.heads, error) ||
-      !read_unsigned(j, "kv_heads", p.kv_heads, error) || !read_unsigned(j, "max_seq_len", p.max_seq_len, error) ||
-      !read_string(j, "dtype", p.dtype, error) || !read_unsigned(j, "seed", p.seed, error)) {
-    return false;
+  slmgen::ModelProgram p;
+  for (const slm::Status& s :
+       {read_string(j, "tokenizer", p.tokenizer), read_unsigned(j, "vocab", p.vocab), read_unsigned(j, "dim", p.dim),
+        read_unsigned(j, "hidden_dim", p.hidden_dim), read_unsigned(j, "layers", p.layers), read_unsigned(j, "heads", p.heads),
+        read_unsigned(j, "kv_heads", p.kv_heads), read_unsigned(j, "max_seq_len", p.max_seq_len),
+        read_string(j, "dtype", p.dtype), read_unsigned(j, "seed", p.seed)}) {
+    if (!s.ok()) return s;  // the first field, in this order, that is wrong
   }
   if (j.contains("min_margin")) {
-    if (!j["min_margin"].is_number()) return error = "min_margin must be a number", false;
+    if (!j["min_margin"].is_number()) return invalid("min_margin must be a number");
     p.min_margin = j["min_margin"].get<float>();
   }
-  if (!j.contains("entries") || !j["entries"].is_array()) return error = "entries must be an array", false;
-  p.entries.clear();
+  if (!j.contains("entries") || !j["entries"].is_array()) return invalid("entries must be an array");
   for (const auto& e : j["entries"]) {
     if (!e.is_object() || !e.contains("prompt") || !e.contains("continuation") || !e["prompt"].is_string() ||
         !e["continuation"].is_string()) {
-      return error = "each entry is {\"prompt\": string, \"continuation\": string}", false;
+      return invalid("each entry is {\"prompt\": string, \"continuation\": string}");
     }
     p.entries.push_back({e["prompt"].get<std::string>(), e["continuation"].get<std::string>()});
   }
-  return true;
+  return p;
 }
 
 std::string program_to_json_text(const slmgen::ModelProgram& p) {

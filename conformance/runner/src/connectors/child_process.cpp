@@ -63,20 +63,18 @@ void reap_orphans() {
   }
 }
 
-std::unique_ptr<ChildProcess> ChildProcess::spawn(const std::string& command_line, bool with_stdin, std::string& error) {
+slm::Result<std::unique_ptr<ChildProcess>> ChildProcess::spawn(const std::string& command_line, bool with_stdin) {
   ::signal(SIGPIPE, SIG_IGN);  // a runtime that dies mid-write must not kill the runner
   // Orphans of a runtime (a daemon that called setsid) become the runner's children, so that
   // kill() can end them: no process started by a run outlives it.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   int in[2] = {-1, -1}, out[2], err[2];
   if ((with_stdin && ::pipe2(in, O_CLOEXEC) != 0) || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
-    error = std::string("pipe: ") + std::strerror(errno);
-    return nullptr;
+    return slm::make_error(slm::ErrorCode::E_IO_READ, slm::kNoOffset, std::string("pipe: ") + std::strerror(errno));
   }
   const pid_t pid = ::fork();
   if (pid < 0) {
-    error = std::string("fork: ") + std::strerror(errno);
-    return nullptr;
+    return slm::make_error(slm::ErrorCode::E_IO_READ, slm::kNoOffset, std::string("fork: ") + std::strerror(errno));
   }
   if (pid == 0) {
     ::setpgid(0, 0);

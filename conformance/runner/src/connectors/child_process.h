@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "slm/errors.h"
+
 namespace slmconf {
 
 using Clock = std::chrono::steady_clock;
@@ -22,8 +24,9 @@ class ChildProcess {
 public:
   enum class ReadStatus { LINE, TIMEOUT, END_OF_FILE, TOO_LONG };
 
-  // nullptr and `error` set if the process cannot be started.
-  static std::unique_ptr<ChildProcess> spawn(const std::string& command_line, bool with_stdin, std::string& error);
+  // The running process, or E_IO_READ when its pipes cannot be made or it cannot be forked (a command
+  // that does not exist is not an error here: /bin/sh starts and exits 127).
+  static slm::Result<std::unique_ptr<ChildProcess>> spawn(const std::string& command_line, bool with_stdin);
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;

@@ -23,25 +23,27 @@ public:
   ~ProtocolConnector() override { stop(); }
 
   Hello hello() override {
-    std::string error;
-    if (!child_ && !start(error)) {
-      Hello h;
-      h.name = "(did not start: " + error + ")";
-      return h;
+    if (!child_) {
+      if (auto s = start(); !s.ok()) {
+        Hello h;
+        h.name = "(did not start: " + s.message + ")";
+        return h;
+      }
     }
     return hello_;
   }
 
   Attempt run(const Request& request, double timeout_seconds) override {
     Attempt a;
-    std::string error;
-    if (!child_ && !start(error)) {
-      a.kind = Attempt::Kind::CRASH;
-      a.not_started = true;
-      a.detail = "runtime did not start: " + error;
-      a.stderr_text = pending_stderr_;
-      pending_stderr_.clear();
-      return a;
+    if (!child_) {
+      if (auto s = start(); !s.ok()) {
+        a.kind = Attempt::Kind::CRASH;
+        a.not_started = true;
+        a.detail = "runtime did not start: " + s.message;
+        a.stderr_text = pending_stderr_;
+        pending_stderr_.clear();
+        return a;
+      }
     }
     if (!child_->write_line(request_line(request))) {
       return finish(a, Attempt::Kind::CRASH, "runtime closed its input");
@@ -68,27 +70,30 @@ public:
   }
 
 private:
-  bool start(std::string& error) {
-    child_ = ChildProcess::spawn(command_line_, true, error);
-    if (!child_) return false;
+  // Starts the runtime and reads its hello. The status's message becomes the detail of the attempt
+  // (its code is not reported): the spawn's error, the hello's parse error, or E_IO_READ for no hello.
+  slm::Status start() {
+    auto spawned = ChildProcess::spawn(command_line_, true);
+    if (!spawned.ok()) return spawned.status();
+    child_ = std::move(spawned.value());
     std::string line;
-    const auto status = child_->read_line(line, kMaxLineBytes, deadline_after(hello_timeout_));
-    std::optional<Hello> hello;
-    if (status == ChildProcess::ReadStatus::LINE) {
+    const auto read = child_->read_line(line, kMaxLineBytes, deadline_after(hello_timeout_));
+    slm::Status status;
+    if (read == ChildProcess::ReadStatus::LINE) {
       auto parsed = parse_hello(line);
-      if (parsed.ok()) hello = parsed.value();
-      else error = parsed.status().message;
+      if (parsed.ok()) hello_ = parsed.value();
+      else status = parsed.status();
     } else {
-      error = status == ChildProcess::ReadStatus::TIMEOUT ? "no hello within the timeout" : "no hello: " + exit_detail();
+      status = slm::make_error(slm::ErrorCode::E_IO_READ, slm::kNoOffset,
+                               read == ChildProcess::ReadStatus::TIMEOUT ? "no hello within the timeout"
+                                                                         : "no hello: " + exit_detail());
     }
-    if (!hello) {
+    if (!status.ok()) {
       pending_stderr_ = child_->take_stderr();
       child_->kill();
       child_.reset();
-      return false;
     }
-    hello_ = *hello;
-    return true;
+    return status;
   }
 
   std::string exit_detail() {
@@ -129,14 +134,14 @@ public:
       a.answer.message = "one-shot mode only validates";
       return a;
     }
-    std::string error;
     const std::string command = command_line_ + (arguments->empty() ? "" : " " + *arguments) + " " + shell_quote(request.path);
-    auto child = ChildProcess::spawn(command, false, error);
-    if (!child) {
+    auto spawned = ChildProcess::spawn(command, false);
+    if (!spawned.ok()) {
       a.kind = Attempt::Kind::CRASH;
-      a.detail = error;
+      a.detail = spawned.status().message;
       return a;
     }
+    const std::unique_ptr<ChildProcess>& child = spawned.value();
     const auto deadline = deadline_after(timeout_seconds);
     std::string out;
     const auto status = child->read_all(out, kMaxLineBytes, deadline);
@@ -167,12 +172,13 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Connector> make_connector(const std::string& spec, double timeout_seconds, std::string& error) {
+slm::Result<std::unique_ptr<Connector>> make_connector(const std::string& spec, double timeout_seconds) {
+  using Made = std::unique_ptr<Connector>;
   if (spec == "ref") return make_reference_connector();
-  if (spec.rfind("cmd:", 0) == 0 && spec.size() > 4) return std::make_unique<ProtocolConnector>(spec.substr(4), timeout_seconds);
-  if (spec.rfind("oneshot:", 0) == 0 && spec.size() > 8) return std::make_unique<OneShotConnector>(spec.substr(8));
-  error = "unknown runtime '" + spec + "' (use ref, cmd:<command line> or oneshot:<command line>)";
-  return nullptr;
+  if (spec.rfind("cmd:", 0) == 0 && spec.size() > 4) return Made(std::make_unique<ProtocolConnector>(spec.substr(4), timeout_seconds));
+  if (spec.rfind("oneshot:", 0) == 0 && spec.size() > 8) return Made(std::make_unique<OneShotConnector>(spec.substr(8)));
+  return slm::make_error(slm::ErrorCode::E_ARG_VALUE, slm::kNoOffset,
+                         "unknown runtime '" + spec + "' (use ref, cmd:<command line> or oneshot:<command line>)");
 }
 
 }  // namespace slmconf

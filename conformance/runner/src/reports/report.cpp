@@ -8,10 +8,10 @@
 
 namespace slmconf {
 
-std::string write_reports(const Run& run, const std::string& dir) {
+slm::Status write_reports(const Run& run, const std::string& dir) {
   std::error_code error;
   std::filesystem::create_directories(dir, error);
-  if (error) return dir + ": " + error.message();
+  if (error) return slm::make_error(slm::ErrorCode::E_IO_WRITE, slm::kNoOffset, dir + ": " + error.message());
   const std::filesystem::path folder(dir);
   const std::pair<const char*, std::string> reports[] = {
       {"results.jsonl", results_jsonl(run)},
@@ -20,10 +20,9 @@ std::string write_reports(const Run& run, const std::string& dir) {
       {"junit.xml", junit_xml(run)},
   };
   for (const auto& [name, text] : reports) {
-    const slm::Status status = slm::write_text_atomically((folder / name).string(), text);
-    if (!status.ok()) return status.message;
+    if (auto status = slm::write_text_atomically((folder / name).string(), text); !status.ok()) return status;
   }
-  return "";
+  return slm::Status::success();
 }
 
 }  // namespace slmconf

@@ -95,25 +95,30 @@ std::string results_jsonl(const Run& run) {
 
 namespace slmconf {
 
-std::string read_unpassed_ids(const std::string& dir, std::vector<std::string>& out) {
+slm::Result<std::vector<std::string>> read_unpassed_ids(const std::string& dir) {
   const std::string path = dir + "/results.jsonl";
+  const auto malformed = [&](const std::string& what) {
+    return slm::make_error(slm::ErrorCode::E_ARG_VALUE, slm::kNoOffset, path + ": " + what);
+  };
   std::ifstream in(path);
-  if (!in) return "cannot read " + path;
+  if (!in) return slm::make_error(slm::ErrorCode::E_IO_READ, slm::kNoOffset, "cannot read " + path);
+  std::vector<std::string> out;
   bool footer = false;
   for (std::string text; std::getline(in, text);) {
-    if (text.size() > (1u << 20)) return path + ": a line longer than 1 MiB";
+    if (text.size() > (1u << 20)) return malformed("a line longer than 1 MiB");
     const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("type") || !j["type"].is_string()) return path + ": a line that is not a result";
+    if (j.is_discarded() || !j.is_object() || !j.contains("type") || !j["type"].is_string()) return malformed("a line that is not a result");
     const std::string type = j["type"].get<std::string>();
     if (type == "footer") footer = true;
     if (type != "case") continue;
     if (!j.contains("id") || !j["id"].is_string() || !j.contains("outcome") || !j["outcome"].is_string()) {
-      return path + ": a case line without id or outcome";
+      return malformed("a case line without id or outcome");
     }
     const std::string outcome = j["outcome"].get<std::string>();
     if (outcome != "pass" && outcome != "skipped") out.push_back(j["id"].get<std::string>());
   }
-  return footer ? "" : path + ": no footer (a truncated run); rerun it whole";
+  if (!footer) return malformed("no footer (a truncated run); rerun it whole");
+  return out;
 }
 
 }  // namespace slmconf
