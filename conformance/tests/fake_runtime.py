@@ -8,6 +8,8 @@ reference (by calling `slm validate --json`), except where told to misbehave:
   --status-not-text  answer {"seq": N, "status": false} (a fuzz_protocol finding: it crashed the runner)
   --no-hello         print nothing at start
   --skew-logits X    add X to every reported logit (tokenize and generate are answered by `slm protocol`)
+  --skew-smallest X  add X to the smallest logit of each reported step only (a token far from the top 8)
+  --nudge-ulp        move one logit of each reported step by one f32 ulp (within any tolerance, not bit-exact)
   --flip-last-token  add 1 to the last generated token id
   --name NAME        the name in the hello (control characters and long names test the runner)
   --daemon MARKER    at start, fork a child that calls setsid() and sleeps with MARKER in its argv
@@ -20,6 +22,7 @@ Usage: fake_runtime.py SLM_BINARY [options]"""
 import argparse
 import json
 import os
+import struct
 import subprocess
 import sys
 import time
@@ -33,6 +36,8 @@ ap.add_argument("--wrong-seq", action="store_true")
 ap.add_argument("--status-not-text", action="store_true")
 ap.add_argument("--no-hello", action="store_true")
 ap.add_argument("--skew-logits", type=float, default=0.0)
+ap.add_argument("--skew-smallest", type=float, default=0.0)
+ap.add_argument("--nudge-ulp", action="store_true")
 ap.add_argument("--flip-last-token", action="store_true")
 ap.add_argument("--name", default="fake-runtime")
 ap.add_argument("--daemon", default="")
@@ -59,6 +64,13 @@ def ask_reference(request):
     del reply["seq"]
     if "logits" in reply:
         reply["logits"] = [[x + args.skew_logits for x in step] for step in reply["logits"]]
+        for step in reply["logits"]:
+            if args.skew_smallest and step:
+                low = min(range(len(step)), key=lambda i: step[i])
+                step[low] += args.skew_smallest
+            if args.nudge_ulp and step:
+                bits = struct.unpack("<I", struct.pack("<f", step[0]))[0]
+                step[0] = struct.unpack("<f", struct.pack("<I", bits + 1))[0]
     if args.flip_last_token and reply.get("tokens"):
         reply["tokens"][-1] += 1
     if args.drop_last_token and reply.get("tokens"):

@@ -60,10 +60,12 @@ struct GenerationOutput {
   std::vector<std::vector<float>> logits;
 };
 
-// Expected logits of one step: the `top` largest (token, logit), largest first.
+// Expected logits of one step: the whole vector, its digest, and the `top` largest for people.
 struct StepLogits {
   std::uint32_t step = 0;
-  std::vector<std::pair<std::uint32_t, float>> top;
+  std::vector<std::pair<std::uint32_t, float>> top;  // (token, logit), largest first
+  std::vector<float> values;                          // every logit, in id order (judged within tolerance)
+  std::optional<std::string> xxh64;                   // of the f32 LE bytes of `values` (judged in bit-exact cases)
 };
 
 // L4 of a generation: token streams exactly, logits within tolerance.
@@ -74,6 +76,7 @@ struct GenerationExpectation {
   std::optional<float> min_margin;  // informative: the smallest winning logit margin
   std::vector<StepLogits> logits;
   double logit_abs_tolerance = 0, logit_rel_tolerance = 0;
+  bool bit_exact = false;  // the case is tagged "bit-exact": each step's xxh64 must match
 };
 
 // A model as an accepting answer describes it (L3): identity and per-tensor digests.

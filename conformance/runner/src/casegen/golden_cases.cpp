@@ -19,6 +19,7 @@
 #include "ops/op.h"
 #include "slmgen/program.h"
 #include "slmgen/recipe.h"
+#include "slmgen/toy_vocabulary.h"
 
 namespace slmconf {
 
@@ -32,6 +33,9 @@ constexpr std::size_t kTopLogits = 8;       // per recorded step, the largest lo
 constexpr double kLogitAbsTolerance = 1e-3;  // |got - want| <= abs + rel * |want|
 constexpr double kLogitRelTolerance = 1e-4;
 
+// The toy-vocabulary cases share the model committed in this one's folder.
+constexpr const char* kToyModelCase = "tokenize/toy-t1-empty";
+
 struct Golden {
   std::string id, description;
   OpParams params;                            // tokenize or generate, and its request
@@ -43,6 +47,8 @@ struct Golden {
   bool generates() const { return std::holds_alternative<ops::Generate::Params>(params); }
   std::vector<std::string> rules;
   std::optional<std::string> promised;  // what the program says the continuation is
+  bool toy = false;                     // input: the toy-vocabulary model (runtime-tokenizer.md 6.2)
+  std::optional<std::vector<std::uint32_t>> spec_ids;  // the ids the spec's hand-computed vector gives
 };
 
 slmgen::ModelRecipe recipe(std::string preset, std::uint64_t seed, std::string tokenizer = "", std::string dtype = "") {
@@ -87,6 +93,42 @@ std::vector<Golden> goldens() {
            "Z\xc3\xbcrich 2026!", true, {"RT-TOK-003", "RT-TOK-006"});
   tokenize("bpe-spaces", "runs of spaces, leading and trailing", bpe512, "  two  spaces ", true, {"RT-TOK-002", "RT-TOK-004"});
   tokenize("bpe-empty", "empty text: BOS only, no dummy prefix", bpe, "", true, {"RT-TOK-002", "RT-TOK-005"});
+  // The spec's hand-computed vectors T1-T10 on the toy vocabulary: score ties, merge chains, byte
+  // fallback, invalid UTF-8 (sent as text_hex), special-looking texts. The spec is the oracle.
+  struct Toy {
+    const char* id;
+    const char* description;
+    std::string text;
+    std::vector<std::uint32_t> ids;
+    std::vector<std::string> rules;
+  };
+  const Toy toys[] = {
+      {"t1-empty", "T1: empty text, no dummy prefix", "", {1}, {"RT-TOK-002", "RT-TOK-005"}},
+      {"t2-tie-leftmost", "T2: equal scores, the leftmost pair wins", "abc", {1, 259, 263, 262}, {"RT-TOK-004"}},
+      {"t3-score-beats-left", "T3: a higher score beats a pair further left", "bca", {1, 259, 261, 265}, {"RT-TOK-004"}},
+      {"t4-merge-chain", "T4: merged pieces merge again (a piece reachable only through merges)", "abab", {1, 259, 267},
+       {"RT-TOK-004"}},
+      {"t5-multibyte-fallback", "T5: a multi-byte unit and byte fallback for a missing one", "\xC3\xA9\xE2\x82\xAC",
+       {1, 259, 268, 229, 133, 175}, {"RT-TOK-002", "RT-TOK-003"}},
+      {"t6-invalid-utf8", "T6: invalid UTF-8 (text_hex); fallback bytes never merge", "a\x80\xFF\xFE", {1, 259, 100, 131, 258, 257},
+       {"RT-TOK-002", "RT-TOK-003", "RT-TOK-004"}},
+      {"t7-leading-continuation", "T7: continuation bytes first (text_hex); the dummy space is its own unit", "\x80\x80" "ab",
+       {1, 259, 131, 131, 263}, {"RT-TOK-002"}},
+      {"t8-unit-stops-at-4", "T8: a unit stops at 4 bytes (text_hex)", "\xF0\x9F\x98\x80\x80", {1, 259, 274, 131}, {"RT-TOK-002"}},
+      {"t9-special-text", "T9: a special piece's text stays text", "<s>", {1, 259, 272, 271}, {"RT-TOK-004"}},
+      {"t10-byte-piece-name", "T10: a byte piece's name stays text", "<0x41>", {1, 259, 269, 51, 123, 55, 52, 271},
+       {"RT-TOK-003"}},
+  };
+  for (const Toy& t : toys) {
+    Golden g;
+    g.id = std::string("tokenize/toy-") + t.id;
+    g.description = t.description;
+    g.params = ops::Tokenize::Params{t.text, true};
+    g.toy = true;
+    g.spec_ids = t.ids;
+    g.rules = t.rules;
+    out.push_back(std::move(g));
+  }
   tokenize("bpe-leading-space-decode", "decode drops the dummy space after BOS only", bpe512, " leading", true,
            {"RT-TOK-011", "RT-TOK-013"});
 
@@ -172,14 +214,16 @@ std::vector<Golden> goldens() {
 }
 
 // The model bytes a golden runs on, and its input object for expected.json.
-bool materialise(const Golden& g, const fs::path& dir, std::vector<std::uint8_t>& bytes, json& input,
-                 std::string& program_text, std::string& error) {
-  if (g.recipe) {
+slm::Status materialise(const Golden& g, const fs::path& dir, std::vector<std::uint8_t>& bytes, json& input,
+                        std::string& program_text) {
+  if (g.toy) {
+    // One committed model, in the first toy case's folder; the others name it relatively.
+    bytes = slm::write_model(slmgen::toy_vocabulary_model());
+    const std::string first(kToyModelCase);
+    input = {{"file", g.id == first ? std::string("model.slm") : "../" + first.substr(first.find('/') + 1) + "/model.slm"}};
+  } else if (g.recipe) {
     const auto options = slmgen::resolve_recipe(*g.recipe);
-    if (!options.ok()) {
-      error = options.status().message;
-      return false;
-    }
+    if (!options.ok()) return options.status();
     bytes = slm::write_model(slmgen::generate_model(options.value()));
     const json r = recipe_to_json(*g.recipe);
     input = {{"generate", r}};
@@ -188,31 +232,30 @@ bool materialise(const Golden& g, const fs::path& dir, std::vector<std::uint8_t>
     if (!g.dtype.empty()) p.dtype = g.dtype;
     if (!g.tokenizer.empty()) p.tokenizer = g.tokenizer;
     program_text = program_to_json_text(p);
-    slm::ModelDescription model;
-    if (!slmgen::build_programmed_model(p, model, error)) return false;
-    bytes = slm::write_model(model);
-    std::vector<slmgen::ProgramOutcome> outcomes;
-    if (!slmgen::check_programmed_model(p, bytes, outcomes, error)) return false;
+    const auto model = slmgen::build_programmed_model(p);
+    if (!model.ok()) return model.status();
+    bytes = slm::write_model(model.value());
+    if (auto checked = slmgen::check_programmed_model(p, bytes); !checked.ok()) return checked.status();
     input = {{"program", "program.json"}};
   }
   input["sha256"] = slm::to_hex(slm::sha256(bytes));
   (void)dir;
-  return true;
+  return slm::Status::success();
 }
 
-std::string write_golden(const fs::path& root, const Golden& g, const fs::path& scratch) {
+slm::Status write_golden(const fs::path& root, const Golden& g, const fs::path& scratch) {
   std::vector<std::uint8_t> bytes;
   json input;
-  std::string program_text, error;
-  if (!materialise(g, root / g.id, bytes, input, program_text, error)) return g.id + ": " + error;
+  std::string program_text;
+  if (auto s = materialise(g, root / g.id, bytes, input, program_text); !s.ok()) return in_case(g.id, s);
   const fs::path model_path = scratch / (slm::to_hex(slm::sha256(bytes)) + ".slm");
-  if (auto s = slm::write_file_atomically(model_path.string(), bytes); !s.ok()) return s.message;
+  if (auto s = slm::write_file_atomically(model_path.string(), bytes); !s.ok()) return s;
 
   Request r;
   r.path = model_path.string();
   r.params = g.params;
   const Answer a = reference_answer(r);
-  if (a.kind != Answer::Kind::RESULT) return g.id + ": the reference did not answer: " + a.message;
+  if (a.kind != Answer::Kind::RESULT) return case_error(g.id + ": the reference did not answer: " + a.message);
   // What the reference produced, whichever of the two operations the golden runs.
   GenerationOutput out;
   if (a.accepted && g.generates()) {
@@ -227,7 +270,7 @@ std::string write_golden(const fs::path& root, const Golden& g, const fs::path& 
   std::string level = "L4";
   if (!a.accepted) {
     slm::ErrorCode code{};
-    if (!slm::parse_error_code(a.code, code)) return g.id + ": unknown code " + a.code;
+    if (!slm::parse_error_code(a.code, code)) return case_error(g.id + ": unknown code " + a.code);
     const auto& row = slm::error_info(code);
     expect = {{"outcome", "reject"}, {"codes", {a.code}}, {"rule", row.rule}, {"phase", slm::phase_name(row.phase)}};
     level = "L2";
@@ -237,8 +280,11 @@ std::string write_golden(const fs::path& root, const Golden& g, const fs::path& 
     expect["tokens"] = out.tokens;
     // Only texts that survive JSON (valid UTF-8) are recorded; tokens are always exact.
     if (out.text && is_utf8(*out.text)) expect["text"] = *out.text;
+    if (g.spec_ids && out.tokens != *g.spec_ids) {
+      return case_error(g.id + ": the reference's ids differ from the spec's hand-computed vector (runtime-tokenizer.md 6.2)");
+    }
     if (g.promised && out.text != g.promised) {
-      return g.id + ": the reference continues with \"" + out.text.value_or("") + "\", the program promises \"" + *g.promised + "\"";
+      return case_error(g.id + ": the reference continues with \"" + out.text.value_or("") + "\", the program promises \"" + *g.promised + "\"");
     }
     if (!out.stop_reason.empty()) expect["stop_reason"] = out.stop_reason;
     if (g.generates()) {
@@ -250,7 +296,7 @@ std::string write_golden(const fs::path& root, const Golden& g, const fs::path& 
       gp.temperature = 0;
       gp.logit_steps = static_cast<std::uint32_t>(out.tokens.size());
       const Answer greedy_answer = reference_answer(greedy);
-      if (!greedy_answer.accepted) return g.id + ": the greedy rerun is rejected: " + greedy_answer.code;
+      if (!greedy_answer.accepted) return case_error(g.id + ": the greedy rerun is rejected: " + greedy_answer.code);
       const GenerationOutput& all = std::get<ops::Generate::Output>(greedy_answer.output).generation;
       for (std::size_t s = 0; s < all.logits.size() && s < out.tokens.size(); ++s) {
         const auto& l = all.logits[s];
@@ -268,7 +314,7 @@ std::string write_golden(const fs::path& root, const Golden& g, const fs::path& 
         request.max_tokens = g.gen().max_tokens;
         request.sampling = {g.gen().temperature, g.gen().top_k, g.gen().top_p, g.gen().seed};
         auto run = model.ok() ? slm::generate(model.value(), request) : slm::Result<slm::GenerateResult>(model.status());
-        if (!run.ok() || run->tokens != out.tokens) return g.id + ": the sampled run does not repeat";
+        if (!run.ok() || run->tokens != out.tokens) return case_error(g.id + ": the sampled run does not repeat");
         float slack = INFINITY;
         for (const auto& step : run->steps) slack = std::min(slack, step.sampling_slack);
         if (std::isfinite(slack)) expect["min_sampling_slack"] = slack;
@@ -295,11 +341,12 @@ std::string write_golden(const fs::path& root, const Golden& g, const fs::path& 
                          {"expect", expect},
                          {"rules", g.rules},
                          {"tags", tags}};
-  if (auto e = write_case(root / g.id, expected, nullptr); !e.empty()) return e;
+  const bool commit_model = g.toy && g.id == kToyModelCase;
+  if (auto s = write_case(root / g.id, expected, commit_model ? &bytes : nullptr); !s.ok()) return s;
   if (!program_text.empty()) {
-    if (auto s = slm::write_text_atomically((root / g.id / "program.json").string(), program_text); !s.ok()) return s.message;
+    if (auto s = slm::write_text_atomically((root / g.id / "program.json").string(), program_text); !s.ok()) return s;
   }
-  return "";
+  return slm::Status::success();
 }
 
 }  // namespace
@@ -330,19 +377,20 @@ json logits_expectation(const std::vector<std::vector<float>>& logits) {
     std::stable_sort(order.begin(), order.end(), [&](auto x, auto y) { return logits[s][x] > logits[s][y]; });
     json top = json::array();
     for (std::size_t k = 0; k < kTopLogits && k < order.size(); ++k) top.push_back({order[k], logits[s][order[k]]});
-    steps.push_back({{"step", s}, {"top", top}});
+    // The whole vector and its XXH64: every logit is judged, the digest in bit-exact cases.
+    steps.push_back({{"step", s}, {"xxh64", logits_xxh64(logits[s])}, {"top", top}, {"values", logits[s]}});
   }
   return {{"abs_tolerance", kLogitAbsTolerance}, {"rel_tolerance", kLogitRelTolerance}, {"steps", steps}};
 }
 
-std::string write_golden_cases(const fs::path& root) {
+slm::Status write_golden_cases(const fs::path& root) {
   std::error_code ec;
   const fs::path scratch = fs::temp_directory_path(ec) / "slm-gen-goldens";
   fs::create_directories(scratch, ec);
   for (const auto& g : goldens()) {
-    if (auto e = write_golden(root, g, scratch); !e.empty()) return e;
+    if (auto s = write_golden(root, g, scratch); !s.ok()) return s;
   }
-  return "";
+  return slm::Status::success();
 }
 
 }  // namespace slmconf

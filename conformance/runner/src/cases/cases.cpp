@@ -45,87 +45,83 @@ bool parse_level(const std::string& s, Level& out) {
 std::string sha256_hex(const std::vector<std::uint8_t>& bytes) { return slm::to_hex(slm::sha256(bytes)); }
 
 // An input never leaves the case tree (spec/protocol.md section 1): the path, with every symbolic
-// link resolved, must lie inside the tree's root. Returns the path, or "" with `error` set.
-std::string contained_path(const fs::path& root, const fs::path& case_dir, const json& name, std::string& error) {
-  if (!name.is_string() || name.get<std::string>().empty()) {
-    error = "an input file name is not a non-empty string";
-    return "";
-  }
+// link resolved, must lie inside the tree's root. Returns the path, or E_CASE_INVALID.
+slm::Result<std::string> contained_path(const fs::path& root, const fs::path& case_dir, const json& name) {
+  if (!name.is_string() || name.get<std::string>().empty()) return case_error("an input file name is not a non-empty string");
   const fs::path relative(name.get<std::string>());
   if (relative.is_absolute()) {
-    error = "input " + relative.string() + " is an absolute path; inputs are relative to the case folder";
-    return "";
+    return case_error("input " + relative.string() + " is an absolute path; inputs are relative to the case folder");
   }
   std::error_code ec;
   const fs::path resolved = fs::weakly_canonical(case_dir / relative, ec);
   const fs::path base = fs::weakly_canonical(root, ec);
   const auto [b, r] = std::mismatch(base.begin(), base.end(), resolved.begin(), resolved.end());
   if (ec || b != base.end()) {
-    error = "input " + relative.string() + " resolves to " + resolved.string() + ", outside the case tree " + base.string();
-    return "";
+    return case_error("input " + relative.string() + " resolves to " + resolved.string() + ", outside the case tree " +
+                      base.string());
   }
   return (case_dir / relative).string();
 }
 
 // Writes `bytes` to cache_dir/<sha256>.slm once; the name makes stale entries impossible.
-std::string cache_input(const std::string& cache_dir, const std::vector<std::uint8_t>& bytes, std::string& error) {
+slm::Result<std::string> cache_input(const std::string& cache_dir, const std::vector<std::uint8_t>& bytes) {
   const fs::path path = fs::path(cache_dir) / (sha256_hex(bytes) + ".slm");
   if (fs::exists(path)) return path.string();
   std::error_code ec;
   fs::create_directories(cache_dir, ec);
-  if (auto s = slm::write_file_atomically(path.string(), bytes); !s.ok()) {
-    error = s.message;
-    return "";
-  }
+  if (auto s = slm::write_file_atomically(path.string(), bytes); !s.ok()) return s;  // E_IO_WRITE
   return path.string();
 }
 
-std::string load_input(Case& c, const json& input, const fs::path& root, const std::string& cache_dir) {
-  std::string error;
-  if (!input.is_object()) return "an input is not an object";
+// Resolves, materialises and checks one input: E_CASE_INVALID for a malformed or drifting input,
+// E_IO_READ / E_IO_WRITE when a file cannot be read or the cache cannot be written.
+slm::Status load_input(Case& c, const json& input, const fs::path& root, const std::string& cache_dir) {
+  if (!input.is_object()) return case_error("an input is not an object");
+  slm::Result<std::string> path = std::string();
   if (input.contains("file")) {
-    c.input_path = contained_path(root, c.dir, input["file"], error);
-    if (c.input_path.empty()) return error;
+    path = contained_path(root, c.dir, input["file"]);
   } else if (input.contains("hex")) {
-    const std::string hex = contained_path(root, c.dir, input["hex"], error);
-    if (hex.empty()) return error;
-    std::vector<std::uint8_t> bytes;
-    if (!parse_annotated_hex(read_text(hex), bytes, error)) return error;
-    c.input_path = cache_input(cache_dir, bytes, error);
+    const auto hex = contained_path(root, c.dir, input["hex"]);
+    if (!hex.ok()) return hex.status();
+    const auto bytes = parse_annotated_hex(read_text(hex.value()));
+    if (!bytes.ok()) return bytes.status();
+    path = cache_input(cache_dir, bytes.value());
   } else if (input.contains("generate")) {
     slmgen::ModelRecipe recipe;
-    if (!recipe_from_json(input["generate"], recipe)) return "bad recipe: not an object of the right types";
+    if (!recipe_from_json(input["generate"], recipe)) return case_error("bad recipe: not an object of the right types");
     auto options = slmgen::resolve_recipe(recipe);  // every limit checked before anything is allocated
     if (!options.ok()) {
-      return "bad recipe: " + std::string(slm::error_info(options.status().code).name) + ": " + options.status().message;
+      return case_error("bad recipe: " + std::string(slm::error_info(options.status().code).name) + ": " +
+                        options.status().message);
     }
     const auto bytes = slm::write_model(slmgen::generate_model(options.value()));
-    c.input_path = cache_input(cache_dir, bytes, error);
+    path = cache_input(cache_dir, bytes);
   } else if (input.contains("program")) {
-    const std::string program_path = contained_path(root, c.dir, input["program"], error);
-    if (program_path.empty()) return error;
-    slmgen::ModelProgram program;
-    slm::ModelDescription model;
-    if (!program_from_json_text(read_text(program_path), program, error) ||
-        !slmgen::build_programmed_model(program, model, error)) {
-      return "bad program: " + error;
-    }
-    c.input_path = cache_input(cache_dir, slm::write_model(model), error);
+    const auto program_path = contained_path(root, c.dir, input["program"]);
+    if (!program_path.ok()) return program_path.status();
+    const auto program = program_from_json_text(read_text(program_path.value()));
+    const auto model = program.ok() ? slmgen::build_programmed_model(program.value())
+                                    : slm::Result<slm::ModelDescription>(program.status());
+    if (!model.ok()) return case_error("bad program: " + model.status().message);
+    path = cache_input(cache_dir, slm::write_model(model.value()));
   } else if (input.contains("absent")) {
-    c.input_path = contained_path(root, c.dir, input["absent"], error);
-    return c.input_path.empty() ? error : "";
+    path = contained_path(root, c.dir, input["absent"]);
+    if (!path.ok()) return path.status();
+    c.input_path = path.value();
+    return slm::Status::success();
   } else {
-    return "input has none of file, hex, generate, program, absent";
+    return case_error("input has none of file, hex, generate, program, absent");
   }
-  if (!error.empty()) return error;
-  if (!input.contains("sha256") || !input["sha256"].is_string()) return "input without a sha256 string";
+  if (!path.ok()) return path.status();
+  c.input_path = path.value();
+  if (!input.contains("sha256") || !input["sha256"].is_string()) return case_error("input without a sha256 string");
   c.input_sha256 = input["sha256"].get<std::string>();
   auto bytes = slm::read_file_bytes(c.input_path);
-  if (!bytes.ok()) return bytes.status().message;
+  if (!bytes.ok()) return bytes.status();
   if (sha256_hex(bytes.value()) != c.input_sha256) {
-    return "input " + c.input_path + " does not have the recorded sha256 (generator or file drift)";
+    return case_error("input " + c.input_path + " does not have the recorded sha256 (generator or file drift)");
   }
-  return "";
+  return slm::Status::success();
 }
 
 // The inputs of one case folder: each resolved, contained in the tree, materialised and checked.
@@ -134,7 +130,7 @@ public:
   FolderInputs(const Case& c, const fs::path& root, const std::string& cache_dir) : case_(c), root_(root), cache_(cache_dir) {}
   slm::Result<std::string> resolve(const json& input) override {
     Case other = case_;
-    if (auto error = load_input(other, input, root_, cache_); !error.empty()) return case_error(error);
+    if (auto s = load_input(other, input, root_, cache_); !s.ok()) return case_error(s.message);
     return other.input_path;
   }
 
@@ -144,81 +140,82 @@ private:
   std::string cache_;
 };
 
-std::string load_case_json(const fs::path& root, const fs::path& case_dir, const std::string& cache_dir, Case& c) {
+slm::Status load_case_json(const fs::path& root, const fs::path& case_dir, const std::string& cache_dir, Case& c) {
   const json j = json::parse(read_text(case_dir / "expected.json"), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return (case_dir / "expected.json").string() + ": not a JSON object";
+  if (j.is_discarded() || !j.is_object()) return case_error((case_dir / "expected.json").string() + ": not a JSON object");
   c.dir = fs::absolute(case_dir).string();
   if (!read_string(j, "id", c.id) || !read_string(j, "description", c.description) ||
       !read_string(j, "spec_version", c.spec_version)) {
-    return "id, description and spec_version must be strings";
+    return case_error("id, description and spec_version must be strings");
   }
   std::string op = "validate", level;
-  if (!read_string(j, "op", op) || !read_string(j, "level", level) || !parse_level(level, c.level)) return c.id + ": bad op or level";
+  if (!read_string(j, "op", op) || !read_string(j, "level", level) || !parse_level(level, c.level)) return case_error(c.id + ": bad op or level");
   for (const char* key : {"tags", "rules"}) {
     if (!j.contains(key)) continue;
-    if (!j[key].is_array()) return std::string(key) + " is not an array";
+    if (!j[key].is_array()) return case_error(std::string(key) + " is not an array");
     for (const auto& t : j[key]) {
-      if (!t.is_string()) return std::string(key) + " holds a non-string";
+      if (!t.is_string()) return case_error(std::string(key) + " holds a non-string");
       (std::string(key) == "tags" ? c.tags : c.rules).push_back(t.get<std::string>());
     }
   }
-  if (!j.contains("expect") || !j["expect"].is_object()) return "expect is not an object";
+  if (!j.contains("expect") || !j["expect"].is_object()) return case_error("expect is not an object");
   const json& e = j["expect"];
   std::string outcome;
-  if (!read_string(e, "outcome", outcome) || (outcome != "accept" && outcome != "reject")) return "expect.outcome is not accept or reject";
+  if (!read_string(e, "outcome", outcome) || (outcome != "accept" && outcome != "reject")) return case_error("expect.outcome is not accept or reject");
   c.expect.accept = outcome == "accept";
   if (!c.expect.accept) {
-    if (!e.contains("codes") || !e["codes"].is_array() || e["codes"].empty()) return "expect.codes is not a list of codes";
+    if (!e.contains("codes") || !e["codes"].is_array() || e["codes"].empty()) return case_error("expect.codes is not a list of codes");
     for (const auto& code : e["codes"]) {
-      if (!code.is_string()) return "expect.codes holds a non-string";
+      if (!code.is_string()) return case_error("expect.codes holds a non-string");
       c.expect.codes.push_back(code.get<std::string>());
     }
-    if (!read_string(e, "rule", c.expect.rule) || !read_string(e, "phase", c.expect.phase)) return "expect.rule and phase must be strings";
+    if (!read_string(e, "rule", c.expect.rule) || !read_string(e, "phase", c.expect.phase)) return case_error("expect.rule and phase must be strings");
     if (e.contains("offset") && e["offset"].is_number_unsigned()) c.expect.offset = e["offset"].get<std::uint64_t>();
     if (e.contains("step")) {
-      if (!e["step"].is_number_unsigned()) return "expect.step is not an unsigned integer";
+      if (!e["step"].is_number_unsigned()) return case_error("expect.step is not an unsigned integer");
       c.expect.step = e["step"].get<std::uint64_t>();
     }
   }
   // The operation: its parameters (the parent and stack of adapter cases are inputs too, each with
   // its sha256) and what an acceptance must show.
   FolderInputs inputs(c, root, cache_dir);
-  std::string error = "unknown op '" + op + "'";
+  slm::Status status = case_error("unknown op '" + op + "'");
   with_op_named(op, [&](auto o) {
     using B = Behaviour<decltype(o)>;
     auto params = B::read_case_params(j, inputs);
     if (!params.ok()) {
-      error = params.status().message;
+      status = params.status();
       return;
     }
     c.params = params.value();
     c.expect.on_accept = typename decltype(o)::Expect{};
-    error.clear();
+    status = slm::Status::success();
     if (!c.expect.accept) return;
-    auto expect = B::read_case_expect(e);
+    auto expect = B::read_case_expect(j);
     if (!expect.ok()) {
-      error = expect.status().message;
+      status = expect.status();
       return;
     }
     c.expect.on_accept = expect.value();
   });
-  if (!error.empty()) return error;
-  if (!j.contains("input")) return "no input";
+  if (!status.ok()) return status;
+  if (!j.contains("input")) return case_error("no input");
   return load_input(c, j["input"], root, cache_dir);
 }
 
-// A case tree may come from anywhere: a malformed expected.json is an error message, not a crash.
-std::string load_case(const fs::path& root, const fs::path& case_dir, const std::string& cache_dir, Case& c) {
+// A case tree may come from anywhere: a malformed expected.json is an error, not a crash.
+slm::Status load_case(const fs::path& root, const fs::path& case_dir, const std::string& cache_dir, Case& c) {
   try {
     return load_case_json(root, case_dir, cache_dir, c);
   } catch (const json::exception& e) {
-    return (case_dir / "expected.json").string() + ": " + e.what();
+    return case_error((case_dir / "expected.json").string() + ": " + e.what());
   }
 }
 
 }  // namespace
 
-bool parse_annotated_hex(const std::string& text, std::vector<std::uint8_t>& out, std::string& error) {
+slm::Result<std::vector<std::uint8_t>> parse_annotated_hex(const std::string& text) {
+  std::vector<std::uint8_t> out;
   std::istringstream lines(text);
   int line_number = 0;
   for (std::string line; std::getline(lines, line);) {
@@ -236,40 +233,40 @@ bool parse_annotated_hex(const std::string& text, std::vector<std::uint8_t>& out
       unsigned value = 0;
       const auto [end, ec] = std::from_chars(byte.data(), byte.data() + byte.size(), value, 16);
       if (byte.size() != 2 || ec != std::errc() || end != byte.data() + 2 || repeat == 0) {
-        error = "line " + std::to_string(line_number) + ": '" + token + "' is not a hex byte (optionally *count)";
-        return false;
+        return case_error("line " + std::to_string(line_number) + ": '" + token + "' is not a hex byte (optionally *count)");
       }
       if (repeat > kMaxHexBytes - out.size()) {  // larger inputs are generated from a recipe instead
-        error = "line " + std::to_string(line_number) + ": decodes to more than 16 MiB";
-        return false;
+        return case_error("line " + std::to_string(line_number) + ": decodes to more than 16 MiB");
       }
       out.insert(out.end(), repeat, static_cast<std::uint8_t>(value));
     }
   }
-  return true;
+  return out;
 }
 
-std::string load_cases(const std::string& dir, const std::string& cache_dir, std::vector<Case>& out) {
-  const json manifest = json::parse(read_text(fs::path(dir) / "manifest.json"), nullptr, false);
-  if (manifest.is_discarded() || !manifest.contains("cases")) return dir + "/manifest.json: missing or malformed";
-  if (!manifest["cases"].is_array()) return dir + "/manifest.json: cases is not an array";
+slm::Result<std::vector<Case>> load_cases(const std::string& dir, const std::string& cache_dir) {
+  const std::string manifest_path = dir + "/manifest.json";
+  const json manifest = json::parse(read_text(manifest_path), nullptr, false);
+  if (manifest.is_discarded() || !manifest.contains("cases")) return case_error(manifest_path + ": missing or malformed");
+  if (!manifest["cases"].is_array()) return case_error(manifest_path + ": cases is not an array");
+  std::vector<Case> out;
   for (const auto& entry : manifest["cases"]) {
-    if (!entry.is_object() || !entry.contains("id") || !entry["id"].is_string()) return dir + "/manifest.json: a case without an id";
+    if (!entry.is_object() || !entry.contains("id") || !entry["id"].is_string()) return case_error(manifest_path + ": a case without an id");
     const std::string id = entry["id"].get<std::string>();
     // A case that cannot be loaded is errored, and the run goes on (spec/protocol.md section 1).
     Case c;
-    std::string error;
-    if (id.empty() || fs::path(id).is_absolute() || id.find("..") != std::string::npos) error = "not a case id";
-    else error = load_case(fs::path(dir), fs::path(dir) / id, cache_dir, c);
-    if (error.empty() && c.id != id) error = "expected.json has id '" + c.id + "'";
-    if (!error.empty()) {
+    slm::Status status;
+    if (id.empty() || fs::path(id).is_absolute() || id.find("..") != std::string::npos) status = case_error("not a case id");
+    else status = load_case(fs::path(dir), fs::path(dir) / id, cache_dir, c);
+    if (status.ok() && c.id != id) status = case_error("expected.json has id '" + c.id + "'");
+    if (!status.ok()) {
       c = Case{};
       c.id = id;
-      c.load_error = error;
+      c.load_error = status.message;
     }
     out.push_back(std::move(c));
   }
-  return "";
+  return out;
 }
 
 }  // namespace slmconf

@@ -40,7 +40,8 @@ slm::Result<ops::ApplyAdapter::Params> Op::read_case_params(const json& expected
 }
 
 template <>
-slm::Result<ops::ApplyAdapter::Expect> Op::read_case_expect(const json& expect) {
+slm::Result<ops::ApplyAdapter::Expect> Op::read_case_expect(const json& expected) {
+  const json& expect = expected["expect"];
   Expect e;
   auto model = read_model_expect(expect);
   if (!model.ok()) return model.status();
@@ -51,7 +52,7 @@ slm::Result<ops::ApplyAdapter::Expect> Op::read_case_expect(const json& expect) 
     e.lineage = lineage.value();
   }
   if (expect.contains("tokens")) {
-    auto g = read_generation_expect(expect);
+    auto g = read_generation_expect(expect, has_tag(expected, "bit-exact"));
     if (!g.ok()) return g.status();
     e.generation = g.value();
   }

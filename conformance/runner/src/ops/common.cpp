@@ -1,11 +1,13 @@
 // Pieces the operations share: strict readers of untrusted JSON, the JSON of identities, tensors,
 // lineage and generations, and judging that names the field and both values.
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "op.h"
 #include "slm/format.h"
 #include "slm/sha256.h"
+#include "slm/xxh64.h"
 
 namespace slmconf {
 
@@ -212,8 +214,15 @@ slm::Result<ModelReport> read_model_expect(const json& e) {
   return m;
 }
 
-slm::Result<GenerationExpectation> read_generation_expect(const json& e) {
+bool has_tag(const json& expected, const char* tag) {
+  if (!expected.contains("tags") || !expected["tags"].is_array()) return false;
+  for (const auto& t : expected["tags"]) if (t.is_string() && t.get<std::string>() == tag) return true;
+  return false;
+}
+
+slm::Result<GenerationExpectation> read_generation_expect(const json& e, bool bit_exact) {
   GenerationExpectation g;
+  g.bit_exact = bit_exact;
   if (e.contains("prompt_tokens") && !read_token_list(e, "prompt_tokens", g.prompt_tokens)) {
     return case_error("expect.prompt_tokens is not a list of ids");
   }
@@ -249,6 +258,19 @@ slm::Result<GenerationExpectation> read_generation_expect(const json& e) {
           return case_error("expect.logits top entries are [token, logit] pairs");
         }
         s.top.emplace_back(pair[0].get<std::uint32_t>(), pair[1].get<float>());
+      }
+      // The whole vector: every logit is judged, and its digest in a bit-exact case.
+      if (step.contains("values")) {
+        if (!step["values"].is_array()) return case_error("expect.logits.steps[].values is not an array of numbers");
+        for (const auto& v : step["values"]) {
+          if (!v.is_number()) return case_error("expect.logits.steps[].values holds a non-number");
+          s.values.push_back(v.get<float>());
+        }
+      }
+      if (step.contains("xxh64")) {
+        std::string hex;
+        if (!read_string(step, "xxh64", hex) || hex.size() != 16) return case_error("expect.logits.steps[].xxh64 is not 16 hex digits");
+        s.xxh64 = hex;
       }
       g.logits.push_back(std::move(s));
     }
@@ -306,6 +328,16 @@ std::string first_difference(const char* what, const std::vector<std::uint32_t>&
 }  // namespace
 
 std::string tokens_text(const std::vector<std::uint32_t>& t) { return tokens_window(t, 0, 12); }
+
+std::string logits_xxh64(const std::vector<float>& logits) {
+  std::vector<std::uint8_t> bytes(logits.size() * 4);
+  for (std::size_t i = 0; i < logits.size(); ++i) {
+    std::uint32_t bits;
+    std::memcpy(&bits, &logits[i], 4);
+    for (int b = 0; b < 4; ++b) bytes[4 * i + static_cast<std::size_t>(b)] = static_cast<std::uint8_t>(bits >> (8 * b));  // little-endian
+  }
+  return slm::to_hex_u64(slm::xxh64(bytes));
+}
 
 // L3 of an accepted model: identity fields, and tensor digests when the runtime reports them.
 bool model_matches(const ModelReport& want, const ModelReport& got, std::string& reason) {
@@ -381,6 +413,25 @@ bool generation_matches(const GenerationExpectation& e, const GenerationOutput& 
       return false;
     }
     const auto& got = a.logits[step.step];
+    if (!step.values.empty() && got.size() != step.values.size()) {
+      reason = "step " + std::to_string(step.step) + " has " + std::to_string(got.size()) + " logits, expected " +
+               std::to_string(step.values.size()) + " (vocab_size)";
+      return false;
+    }
+    for (std::size_t id = 0; id < step.values.size(); ++id) {  // every logit, not only the largest
+      const float want = step.values[id];
+      const double tolerance = e.logit_abs_tolerance + e.logit_rel_tolerance * std::fabs(static_cast<double>(want));
+      if (!(std::fabs(static_cast<double>(got[id]) - want) <= tolerance)) {
+        reason = "step " + std::to_string(step.step) + " logit of token " + std::to_string(id) + " is " + std::to_string(got[id]) +
+                 ", expected " + std::to_string(want) + " +- " + std::to_string(tolerance);
+        return false;
+      }
+    }
+    if (e.bit_exact && step.xxh64 && logits_xxh64(got) != *step.xxh64) {
+      reason = "step " + std::to_string(step.step) + " logits have XXH64 " + logits_xxh64(got) + ", expected " + *step.xxh64 +
+               " (a bit-exact case: every logit's bits must equal the reference's)";
+      return false;
+    }
     for (const auto& [token, want] : step.top) {
       const double tolerance = e.logit_abs_tolerance + e.logit_rel_tolerance * std::fabs(static_cast<double>(want));
       if (token >= got.size() || !(std::fabs(static_cast<double>(got[token]) - want) <= tolerance)) {

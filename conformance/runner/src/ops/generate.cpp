@@ -20,8 +20,8 @@ slm::Result<ops::Generate::Params> Op::read_case_params(const json& expected, Ca
 }
 
 template <>
-slm::Result<ops::Generate::Expect> Op::read_case_expect(const json& expect) {
-  auto g = read_generation_expect(expect);
+slm::Result<ops::Generate::Expect> Op::read_case_expect(const json& expected) {
+  auto g = read_generation_expect(expected["expect"], has_tag(expected, "bit-exact"));
   if (!g.ok()) return g.status();
   return Expect{g.value()};
 }

@@ -47,7 +47,8 @@ struct Behaviour {
   // expected.json: the case's request section (may be null), its other keys (parent, stack) and,
   // for an accepting case, its expect section. Untrusted: a wrong type is an error, never a default.
   [[nodiscard]] static slm::Result<Params> read_case_params(const wire::json& expected, CaseInputs& inputs);
-  [[nodiscard]] static slm::Result<Expect> read_case_expect(const wire::json& expect);
+  // What an acceptance must show: from `expected["expect"]`, and its tags (e.g. "bit-exact").
+  [[nodiscard]] static slm::Result<Expect> read_case_expect(const wire::json& expected);
 
   // The request line's fields beyond seq, op, case and path; and the speaker's strict reader of them.
   static void write_params(const Params& params, wire::ordered& request);
@@ -133,7 +134,9 @@ GenerationOutput read_generation_output(const wire::json& answer);
 
 // Cases: what expected.json records of an acceptance.
 [[nodiscard]] slm::Result<ModelReport> read_model_expect(const wire::json& expect);
-[[nodiscard]] slm::Result<GenerationExpectation> read_generation_expect(const wire::json& expect);
+// `bit_exact`: the case is tagged "bit-exact", so each recorded step's XXH64 must match too.
+[[nodiscard]] slm::Result<GenerationExpectation> read_generation_expect(const wire::json& expect, bool bit_exact);
+bool has_tag(const wire::json& expected, const char* tag);
 [[nodiscard]] slm::Result<Lineage> read_lineage_expect(const wire::json& lineage);
 
 // Judging with messages that name the field and show both values.
@@ -141,6 +144,8 @@ bool model_matches(const ModelReport& want, const ModelReport& got, std::string&
 bool generation_matches(const GenerationExpectation& want, const GenerationOutput& got, std::string& reason);
 std::string lineage_difference(const std::optional<Lineage>& got, const Lineage& want);
 std::string tokens_text(const std::vector<std::uint32_t>& tokens);
+// XXH64 (seed 0) of the f32 little-endian bytes of a logit vector, 16 hex digits (protocol.md 1.1).
+std::string logits_xxh64(const std::vector<float>& logits);
 
 // The reference: a rejection answer from a Status; an answer's model report from a file's bytes.
 Answer rejection(const slm::Status& status);

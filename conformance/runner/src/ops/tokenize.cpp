@@ -11,10 +11,49 @@ using wire::ordered;
 
 using Op = Behaviour<ops::Tokenize>;
 
+namespace {
+
+bool valid_utf8(const std::string& s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    std::uint32_t cp = n == 1 ? c : c & (0x7Fu >> n);
+    for (std::size_t k = 1; k < n; ++k) {
+      const auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3Fu);
+    }
+    // shortest form, no surrogates, at most U+10FFFF (a JSON string can carry exactly these)
+    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+}  // namespace
+
+// A text is bytes (runtime-tokenizer.md RT-TOK-002): `text` carries it when it is valid UTF-8, and
+// `text_hex` (two lower-case hex digits per byte) otherwise, so invalid UTF-8 crosses the protocol.
 template <>
 slm::Result<ops::Tokenize::Params> Op::read_params(const json& request) {
   Params p;
+  if (request.contains("text") && request.contains("text_hex")) return field_error("text_hex", "absent when text is given");
   if (!read_string(request, "text", p.text)) return field_error("text", "a string");
+  if (request.contains("text_hex")) {
+    std::string hex;
+    if (!read_string(request, "text_hex", hex) || hex.size() % 2 != 0) return field_error("text_hex", "an even number of hex digits");
+    p.text.clear();
+    for (std::size_t i = 0; i < hex.size(); i += 2) {
+      const auto digit = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1; };
+      const int hi = digit(hex[i]), lo = digit(hex[i + 1]);
+      if (hi < 0 || lo < 0) return field_error("text_hex", "lower-case hex digits");
+      p.text.push_back(static_cast<char>(hi * 16 + lo));
+    }
+  }
   if (!read_bool(request, "add_bos", p.add_bos)) return field_error("add_bos", "true or false");
   return p;
 }
@@ -28,15 +67,25 @@ slm::Result<ops::Tokenize::Params> Op::read_case_params(const json& expected, Ca
 }
 
 template <>
-slm::Result<ops::Tokenize::Expect> Op::read_case_expect(const json& expect) {
-  auto g = read_generation_expect(expect);
+slm::Result<ops::Tokenize::Expect> Op::read_case_expect(const json& expected) {
+  auto g = read_generation_expect(expected["expect"], false);
   if (!g.ok()) return g.status();
   return Expect{g.value()};
 }
 
 template <>
 void Op::write_params(const Params& p, ordered& request) {
-  request["text"] = p.text;
+  if (valid_utf8(p.text)) {
+    request["text"] = p.text;
+  } else {
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    for (char ch : p.text) {
+      const auto c = static_cast<unsigned char>(ch);
+      out += {hex[c >> 4u], hex[c & 15u]};
+    }
+    request["text_hex"] = out;
+  }
   request["add_bos"] = p.add_bos;
 }
 

@@ -22,8 +22,8 @@ slm::Result<ops::Validate::Params> Op::read_case_params(const json& expected, Ca
 }
 
 template <>
-slm::Result<ops::Validate::Expect> Op::read_case_expect(const json& expect) {
-  auto model = read_model_expect(expect);
+slm::Result<ops::Validate::Expect> Op::read_case_expect(const json& expected) {
+  auto model = read_model_expect(expected["expect"]);
   if (!model.ok()) return model.status();
   return Expect{model.value()};
 }
