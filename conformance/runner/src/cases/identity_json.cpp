@@ -1,16 +1,11 @@
+// The identity block as JSON: one writer (ops/common.cpp identity_to_json) over one conversion of
+// the binary identity to its hex spelling (identity_of), for the CLI and the cases alike.
 #include "slmconf/identity_json.h"
 
-#include "slm/sha256.h"
+#include "ops/op.h"
 
 namespace slmconf {
 
-nlohmann::ordered_json identity_json(const slm::Identity& id) {
-  return {{"parameter_count", id.parameter_count},
-          {"tensor_count", id.tensor_count},
-          {"flags", id.flags},
-          {"layout_checksum", slm::to_hex_u64(id.layout_checksum)},
-          {"tokenizer_checksum", slm::to_hex_u64(id.tokenizer_checksum)},
-          {"content_digest", slm::to_hex(id.content_digest)}};
-}
+nlohmann::ordered_json identity_json(const slm::Identity& id) { return identity_to_json(identity_of(id)); }
 
 }  // namespace slmconf
