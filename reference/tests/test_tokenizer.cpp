@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "slmgen/toy_vocabulary.h"
 #include "slm/bytes.h"
 #include "slm/decode.h"
 #include "slm/llama2c.h"
@@ -76,26 +77,6 @@ slm::Tokenizer byte_tokenizer(std::uint32_t flags) {
   return t;
 }
 
-// The toy vocabulary of spec/runtime-tokenizer.md section 8.2 (ids 259..274).
-slm::Tokenizer toy_tokenizer(std::uint32_t flags = slm::kTokFlagDummyPrefix) {
-  return bpe_tokenizer({{" ", -10},          // 259
-                        {"a", -10},          // 260
-                        {"b", -10},          // 261
-                        {"c", -10},          // 262
-                        {"ab", -1},          // 263
-                        {"bc", -1},          // 264
-                        {"ca", -0.5f},       // 265
-                        {" a", -3},          // 266
-                        {"abab", -0.25f},    // 267
-                        {"\xC3\xA9", -10},   // 268 e-acute
-                        {"<", -10},          // 269
-                        {"s", -10},          // 270
-                        {">", -10},          // 271
-                        {"<s", -2},          // 272
-                        {"s>", -2},          // 273
-                        {"\xF0\x9F\x98\x80", -10}},  // 274 grinning face U+1F600
-                       flags);
-}
 
 // The tokenizer survives a trip through the SLM tokenizer section and passes checks 15-20, 38-42.
 void expect_valid_section(const slm::Tokenizer& t) {
@@ -271,7 +252,7 @@ struct Vector {
 };
 
 TEST(ToyVocabulary, SpecVectors) {
-  const slm::TokenizerRuntime rt(toy_tokenizer());
+  const slm::TokenizerRuntime rt(slmgen::toy_vocabulary());
   EXPECT_EQ(rt.vocab_size(), 275u);
   const std::vector<Vector> vectors = {
       {"T1 empty text: no dummy prefix", "", {1}},
@@ -294,7 +275,7 @@ TEST(ToyVocabulary, SpecVectors) {
 }
 
 TEST(ToyVocabulary, BosAndEos) {
-  const slm::TokenizerRuntime rt(toy_tokenizer());
+  const slm::TokenizerRuntime rt(slmgen::toy_vocabulary());
   EXPECT_EQ(rt.encode("", true, true), (Ids{1, 2}));
   EXPECT_EQ(rt.encode("", false, false), Ids{});
   EXPECT_EQ(rt.encode("abc", false, true), (Ids{259, 263, 262, 2}));
@@ -302,14 +283,14 @@ TEST(ToyVocabulary, BosAndEos) {
 }
 
 TEST(ToyVocabulary, WithoutDummyPrefix) {
-  const slm::TokenizerRuntime rt(toy_tokenizer(0));
+  const slm::TokenizerRuntime rt(slmgen::toy_vocabulary(0));
   EXPECT_EQ(rt.encode("abc", true, false), (Ids{1, 263, 262}));
   EXPECT_EQ(rt.encode(" a", true, false), (Ids{1, 266}));
   EXPECT_EQ(rt.decode(Ids{1, 266}), " a");  // no flag: nothing is stripped
 }
 
 TEST(ToyVocabulary, LeadingSpaceRule) {
-  const slm::TokenizerRuntime rt(toy_tokenizer());
+  const slm::TokenizerRuntime rt(slmgen::toy_vocabulary());
   EXPECT_EQ(rt.decode(Ids{1, 266}), "a");         // after BOS: one space dropped
   EXPECT_EQ(rt.decode(Ids{266}), " a");           // first token of a sequence without BOS keeps it
   EXPECT_EQ(rt.decode(Ids{1, 259, 259}), " ");    // only the token right after BOS loses it
@@ -323,7 +304,7 @@ TEST(ToyVocabulary, LeadingSpaceRule) {
 }
 
 TEST(ToyVocabulary, SpecialsAndUnknownIdsDecodeToNothing) {
-  const slm::TokenizerRuntime rt(toy_tokenizer());
+  const slm::TokenizerRuntime rt(slmgen::toy_vocabulary());
   EXPECT_EQ(rt.decode(Ids{0, 1, 2, 275, 99999, 0xFFFFFFFFu}), "");
   EXPECT_EQ(rt.decode_piece(1, 275), "");
   EXPECT_EQ(rt.decode(Ids{3, 68, 258}), std::string("\x00" "A" "\xFF", 3));
@@ -387,7 +368,7 @@ RC_GTEST_PROP(TokenizerProperties, BpeTokenizerRoundTrips, ()) {
 }
 
 RC_GTEST_PROP(TokenizerProperties, ToyTokenizerRoundTrips, ()) {
-  const slm::TokenizerRuntime rt(toy_tokenizer(any_flags()));
+  const slm::TokenizerRuntime rt(slmgen::toy_vocabulary(any_flags()));
   const std::string text = *any_text();
   RC_ASSERT(rt.decode(rt.encode(text, true, false)) == text);
 }
@@ -419,7 +400,7 @@ RC_GTEST_PROP(TokenizerProperties, EncodeEmitsOnlyRequestedSpecialsAndIdsInRange
 }
 
 RC_GTEST_PROP(TokenizerProperties, DecodeIsTotalAndStreamsLikeDecode, ()) {
-  const slm::TokenizerRuntime rt(toy_tokenizer(any_flags()));
+  const slm::TokenizerRuntime rt(slmgen::toy_vocabulary(any_flags()));
   // Specials, pieces with and without a leading space, the last id, unknown ids, and anything.
   const Ids ids = *rc::gen::container<Ids>(rc::gen::oneOf(
       rc::gen::element<std::uint32_t>(0, 1, 1, 2, 35, 259, 266, 260, 268, 274, 275, 0xFFFFFFFFu),
@@ -440,7 +421,7 @@ void patch_i32(std::vector<std::uint8_t>& f, std::size_t at, std::int32_t v) {
 }
 
 TEST(Llama2cImport, SyntheticRoundTrip) {
-  const slm::Tokenizer t = toy_tokenizer();
+  const slm::Tokenizer t = slmgen::toy_vocabulary();
   const auto file = llama2c_file(t);
   ASSERT_EQ(slm::load_u32(file.data()), 6u);  // "<unk>" and the byte pieces are the longest: 6 bytes
   const auto imported = slm::import_llama2c_tokenizer(file, t.n_pieces);
@@ -455,7 +436,7 @@ TEST(Llama2cImport, ByteTokenizerExportsNothing) {
 }
 
 TEST(Llama2cImport, RejectsMalformedInput) {
-  const slm::Tokenizer t = toy_tokenizer();
+  const slm::Tokenizer t = slmgen::toy_vocabulary();
   const std::uint32_t n = t.n_pieces;
   const auto good = llama2c_file(t);
   const std::size_t r5 = 4 + 8 + 5 + 8 + 3 + 8 + 4 + 2 * (8 + 6);  // record of piece 5 (<0x02>)
@@ -533,7 +514,7 @@ TEST(Llama2cImport, DeclaredCountDoesNotAllocate) {
 
 RC_GTEST_PROP(Llama2cImport, NeverCrashesOnArbitraryBytes, (const std::vector<std::uint8_t>& tail)) {
   // A valid prefix (max_token_length and a few records) then arbitrary bytes.
-  auto file = llama2c_file(toy_tokenizer());
+  auto file = llama2c_file(slmgen::toy_vocabulary());
   file.resize(*rc::gen::inRange<std::size_t>(0, file.size()));
   file.insert(file.end(), tail.begin(), tail.end());
   const auto result = slm::import_llama2c_tokenizer(file, *rc::gen::inRange<std::uint32_t>(0, 400));

@@ -34,9 +34,6 @@ nlohmann::ordered_json tensor_digests_json(const std::vector<std::uint8_t>& file
 // the stated tolerance (spec/protocol.md 1.1).
 nlohmann::ordered_json logits_expectation(const std::vector<std::vector<float>>& logits);
 
-// Whether `s` is well-formed UTF-8 (only such texts can be recorded in JSON).
-bool is_utf8(const std::string& s);
-
 // The L4 goldens: tokenize/ and generate/ (golden_cases.cpp).
 slm::Status write_golden_cases(const std::filesystem::path& root);
 

@@ -142,11 +142,10 @@ Answer Op::reference(const std::string& path, const Params& p) {
   if (!info.ok()) return rejection(info.status());
   Output out;
   out.model.identity = identity_of(applied->identity);
-  const auto& bytes = descendant.bytes();
-  for (const auto& t : info->tensors) {
-    const std::span<const std::uint8_t> data(bytes.data() + info->header.data.offset + t.offset, static_cast<std::size_t>(t.byte_size));
-    out.model.tensors.push_back({t.name, std::string(slm::dtype_name(t.dtype)), slm::to_hex(slm::sha256(data)), t.shape()});
-  }
+  slm::SpanSource bytes(descendant.bytes());
+  auto tensors = tensor_digests(bytes, info.value());
+  if (!tensors.ok()) return rejection(tensors.status());
+  out.model.tensors = std::move(tensors.value());
   Lineage lineage;
   lineage.parent_digest = slm::to_hex(applied->lineage.parent_digest);
   for (const auto& step : applied->lineage.steps) {

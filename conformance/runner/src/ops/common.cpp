@@ -142,12 +142,15 @@ std::optional<Lineage> lineage_from_json(const json& j) {
   return l;
 }
 
+ordered tensors_to_json(const std::vector<TensorDigest>& tensors) {
+  ordered out = ordered::array();
+  for (const auto& t : tensors) out.push_back({{"name", t.name}, {"dtype", t.dtype}, {"shape", t.shape}, {"sha256", t.sha256}});
+  return out;
+}
+
 void write_model_report(const ModelReport& m, ordered& answer) {
   if (m.identity) answer["identity"] = identity_to_json(*m.identity);
-  if (m.tensors.empty()) return;
-  ordered tensors = ordered::array();
-  for (const auto& t : m.tensors) tensors.push_back({{"name", t.name}, {"dtype", t.dtype}, {"shape", t.shape}, {"sha256", t.sha256}});
-  answer["tensors"] = tensors;
+  if (!m.tensors.empty()) answer["tensors"] = tensors_to_json(m.tensors);
 }
 
 ModelReport read_model_report(const json& answer) {
@@ -453,6 +456,35 @@ Answer rejection(const slm::Status& status) {
   if (status.has_offset()) a.offset = status.offset;
   a.message = status.message;
   return a;
+}
+
+slm::Result<std::vector<TensorDigest>> tensor_digests(slm::ByteSource& file, const slm::ModelInfo& info) {
+  std::vector<TensorDigest> out;
+  std::vector<std::uint8_t> bytes;
+  for (const auto& t : info.tensors) {
+    bytes.resize(static_cast<std::size_t>(t.byte_size));
+    if (auto s = file.read(info.header.data.offset + t.offset, bytes); !s.ok()) return s;
+    out.push_back({t.name, std::string(slm::dtype_name(t.dtype)), slm::to_hex(slm::sha256(bytes)), t.shape()});
+  }
+  return out;
+}
+
+bool is_utf8(const std::string& s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    std::uint32_t cp = n == 1 ? c : c & (0x7Fu >> n);
+    for (std::size_t k = 1; k < n; ++k) {
+      const auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3Fu);
+    }
+    const std::uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n;
+  }
+  return true;
 }
 
 Identity identity_of(const slm::Identity& id) {

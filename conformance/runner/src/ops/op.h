@@ -12,6 +12,8 @@
 
 #include "slm/errors.h"
 #include "slm/format.h"
+#include "slm/source.h"
+#include "slm/validate.h"
 #include "slmconf/case.h"
 
 namespace slmconf {
@@ -147,9 +149,15 @@ std::string tokens_text(const std::vector<std::uint32_t>& tokens);
 // XXH64 (seed 0) of the f32 little-endian bytes of a logit vector, 16 hex digits (protocol.md 1.1).
 std::string logits_xxh64(const std::vector<float>& logits);
 
-// The reference: a rejection answer from a Status; an answer's model report from a file's bytes.
+// The reference: a rejection answer from a Status; the hex identity of a binary one; the SHA-256
+// of each tensor's byte_size bytes, in directory order (the one place tensor digests are made).
 Answer rejection(const slm::Status& status);
 Identity identity_of(const slm::Identity& id);
+[[nodiscard]] slm::Result<std::vector<TensorDigest>> tensor_digests(slm::ByteSource& file, const slm::ModelInfo& info);
+wire::ordered tensors_to_json(const std::vector<TensorDigest>& tensors);
+
+// Shortest-form UTF-8 without surrogates, at most U+10FFFF: what a JSON string can carry.
+bool is_utf8(const std::string& s);
 
 slm::Status case_error(const std::string& message);  // E_CASE_INVALID
 

@@ -11,30 +11,6 @@ using wire::ordered;
 
 using Op = Behaviour<ops::Tokenize>;
 
-namespace {
-
-bool valid_utf8(const std::string& s) {
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    std::uint32_t cp = n == 1 ? c : c & (0x7Fu >> n);
-    for (std::size_t k = 1; k < n; ++k) {
-      const auto d = static_cast<unsigned char>(s[i + k]);
-      if ((d & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (d & 0x3Fu);
-    }
-    // shortest form, no surrogates, at most U+10FFFF (a JSON string can carry exactly these)
-    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return false;
-    }
-    i += n;
-  }
-  return true;
-}
-
-}  // namespace
 
 // A text is bytes (runtime-tokenizer.md RT-TOK-002): `text` carries it when it is valid UTF-8, and
 // `text_hex` (two lower-case hex digits per byte) otherwise, so invalid UTF-8 crosses the protocol.
@@ -75,7 +51,7 @@ slm::Result<ops::Tokenize::Expect> Op::read_case_expect(const json& expected) {
 
 template <>
 void Op::write_params(const Params& p, ordered& request) {
-  if (valid_utf8(p.text)) {
+  if (is_utf8(p.text)) {
     request["text"] = p.text;
   } else {
     static const char* hex = "0123456789abcdef";

@@ -59,17 +59,14 @@ Answer Op::reference(const std::string& path, const Params& p) {
   Output out;
   out.model.identity = identity_of(info->header.identity);
   // A digest per tensor lets the runner check what the runtime loaded, not just what it read.
-  std::vector<std::uint8_t> bytes;
-  for (const auto& t : info->tensors) {
-    bytes.resize(static_cast<std::size_t>(t.byte_size));
-    if (auto s = source.value()->read(info->header.data.offset + t.offset, bytes); !s.ok()) {
-      Answer errored;
-      errored.kind = Answer::Kind::ERRORED;
-      errored.message = s.message;
-      return errored;
-    }
-    out.model.tensors.push_back({t.name, std::string(slm::dtype_name(t.dtype)), slm::to_hex(slm::sha256(bytes)), t.shape()});
+  auto tensors = tensor_digests(*source.value(), info.value());
+  if (!tensors.ok()) {
+    Answer errored;
+    errored.kind = Answer::Kind::ERRORED;
+    errored.message = tensors.status().message;
+    return errored;
   }
+  out.model.tensors = std::move(tensors.value());
   Answer a;
   a.accepted = true;
   a.output = std::move(out);
