@@ -35,15 +35,6 @@ int print_rejection(const std::string& label, const slm::Status& status, bool js
   return exit_status_for(status);
 }
 
-ordered lineage_json(const slm::Lineage& l) {
-  ordered steps = ordered::array();
-  for (const auto& s : l.steps) {
-    steps.push_back({{"kind", slm::adapter_kind_name(s.kind)}, {"adapter_digest", slm::to_hex(s.adapter_digest)},
-                     {"descendant_digest", slm::to_hex(s.descendant_digest)}});
-  }
-  return {{"parent_digest", slm::to_hex(l.parent_digest)}, {"steps", steps}};
-}
-
 // The parent's identity by one streaming pass (O(directory) memory): enough to bind adapters to it.
 slm::Result<slm::ModelInfo> validate_parent(const std::string& path) {
   auto source = slm::FileSource::open(path);
@@ -134,7 +125,7 @@ int run_adapter_apply(const AdapterArgs& args) {
         failed < args.adapters.size() ? adapter_label(args.adapters[failed], failed, args.adapters.size()) : args.parent;
     return print_rejection(label, applied.status(), args.json);
   }
-  const ordered lineage = lineage_json(applied->lineage);
+  const ordered lineage = slmconf::lineage_json(applied->lineage);
   if (!args.lineage.empty()) {
     if (auto s = out.write(lineage_out, lineage.dump(2) + "\n"); !s.ok()) return report_failure(command, "", s);
   }

@@ -114,12 +114,14 @@ struct LineageStep {
   AdapterKind kind = AdapterKind::DENSE;
   Digest256 adapter_digest{};     // names the adapter
   Digest256 descendant_digest{};  // content digest of the model after this step
+  bool operator==(const LineageStep&) const = default;
 };
 
 // Parent content digest, then one step per adapter in order (RT-ADP-007).
 struct Lineage {
   Digest256 parent_digest{};
   std::vector<LineageStep> steps;
+  bool operator==(const Lineage&) const = default;
 };
 
 // A tensor as it was in the parent, before any step of the stack changed it.

@@ -15,6 +15,9 @@
 #include <variant>
 #include <vector>
 
+#include "slm/adapter.h"
+#include "slm/format.h"
+
 namespace slmconf {
 
 enum class Level : int { L1 = 1, L2 = 2, L3 = 3, L4 = 4, L5 = 5 };
@@ -25,23 +28,10 @@ struct TensorDigest {
   std::vector<std::uint64_t> shape;
 };
 
-struct Identity {
-  std::uint64_t parameter_count = 0;
-  std::uint32_t tensor_count = 0, flags = 0;
-  std::string layout_checksum, tokenizer_checksum, content_digest;  // lowercase hex
-  bool operator==(const Identity&) const = default;
-};
-
-// The digests of a stack's steps (spec/adapters.md, "Lineage"), lowercase hex.
-struct LineageStep {
-  std::string kind, adapter_digest, descendant_digest;
-  bool operator==(const LineageStep&) const = default;
-};
-struct Lineage {
-  std::string parent_digest;
-  std::vector<LineageStep> steps;
-  bool operator==(const Lineage&) const = default;
-};
+// A model's identity and a stack's lineage are the library's types (one of each in the project);
+// their JSON is slmconf/identity_json.h.
+using slm::Identity;
+using slm::Lineage;
 
 // A generation request (spec/protocol.md, "Generation cases"); spec/runtime.md defines each field.
 struct GenerateParams {

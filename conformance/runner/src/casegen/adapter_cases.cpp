@@ -40,20 +40,6 @@ slm::Status write_bytes(const fs::path& path, const Bytes& bytes) {
   return slm::Status::success();
 }
 
-json lineage_json(const Lineage& l) {
-  json steps = json::array();
-  for (const auto& s : l.steps) {
-    steps.push_back({{"kind", s.kind}, {"adapter_digest", s.adapter_digest}, {"descendant_digest", s.descendant_digest}});
-  }
-  return {{"parent_digest", l.parent_digest}, {"steps", steps}};
-}
-
-json tensors_json(const std::vector<TensorDigest>& tensors) {
-  json out = json::array();
-  for (const auto& t : tensors) out.push_back({{"name", t.name}, {"dtype", t.dtype}, {"shape", t.shape}, {"sha256", t.sha256}});
-  return out;
-}
-
 // The shared parent of the negatives and of the apply cases: a valid validate case of its own.
 constexpr const char* kParentCase = "adapters/parent";
 
@@ -138,11 +124,8 @@ slm::Status write_apply(const fs::path& root, const ApplyCase& a) {
   const auto& ans = std::get<ops::ApplyAdapter::Output>(answer.output);
   if (!ans.model.identity || !ans.lineage) return case_error(a.id + ": the reference reports no identity or lineage");
   json expect = {{"outcome", "accept"},
-                 {"identity", {{"parameter_count", ans.model.identity->parameter_count}, {"tensor_count", ans.model.identity->tensor_count},
-                               {"flags", ans.model.identity->flags}, {"layout_checksum", ans.model.identity->layout_checksum},
-                               {"tokenizer_checksum", ans.model.identity->tokenizer_checksum},
-                               {"content_digest", ans.model.identity->content_digest}}},
-                 {"tensors", tensors_json(ans.model.tensors)},
+                 {"identity", identity_json(*ans.model.identity)},
+                 {"tensors", tensors_to_json(ans.model.tensors)},
                  {"lineage", lineage_json(*ans.lineage)}};
   json request;
   if (a.generate) {

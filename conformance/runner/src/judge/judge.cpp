@@ -87,13 +87,14 @@ CaseResult judge(const Case& c, const Attempt& attempt) {
           [&](const auto& e) -> Judgement {
             using OutputT = typename OpOf<decltype(e)>::Output;
             const auto* o = std::get_if<OutputT>(&a.output);
-            if (!o) return {false, false, "the answer carries another operation's outputs"};
+            if (!o) return {Mismatch{"the answer carries another operation's outputs"}, std::nullopt};
             return Behaviour<OpOf<decltype(e)>>::judge(e, *o, c.level);
           },
           c.expect.on_accept);
-      l3 = j.l3;
-      l4 = j.l4;
-      reason = j.reason;
+      // The first mismatch, in level order, is the reason shown.
+      l3 = !j.l3;
+      l4 = !j.l4;
+      reason = j.l3 ? j.l3->reason : j.l4 ? j.l4->reason : "";
     } else {
       if (c.expect.offset && a.offset != c.expect.offset) {
         l3 = false;

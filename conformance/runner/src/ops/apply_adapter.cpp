@@ -3,6 +3,7 @@
 // lineage (L3), and, when the request has a prompt, the descendant's generation (L4).
 #include "generation.h"
 #include "op.h"
+#include "slmconf/identity_json.h"
 #include "slm/adapter.h"
 #include "slm/descendant.h"
 #include "slm/model_file.h"
@@ -88,13 +89,7 @@ slm::Result<ops::ApplyAdapter::Params> Op::read_params(const json& request) {
 template <>
 void Op::write_output(const Output& o, ordered& answer) {
   write_model_report(o.model, answer);
-  if (o.lineage) {
-    ordered steps = ordered::array();
-    for (const auto& st : o.lineage->steps) {
-      steps.push_back({{"kind", st.kind}, {"adapter_digest", st.adapter_digest}, {"descendant_digest", st.descendant_digest}});
-    }
-    answer["lineage"] = {{"parent_digest", o.lineage->parent_digest}, {"steps", steps}};
-  }
+  if (o.lineage) answer["lineage"] = lineage_json(*o.lineage);
   if (o.generation) write_generation_output(*o.generation, answer);
 }
 
@@ -141,18 +136,12 @@ Answer Op::reference(const std::string& path, const Params& p) {
   auto info = slm::validate_model(descendant.bytes());  // the tensors' offsets, for their digests
   if (!info.ok()) return rejection(info.status());
   Output out;
-  out.model.identity = identity_of(applied->identity);
+  out.model.identity = applied->identity;
   slm::SpanSource bytes(descendant.bytes());
   auto tensors = tensor_digests(bytes, info.value());
   if (!tensors.ok()) return rejection(tensors.status());
   out.model.tensors = std::move(tensors.value());
-  Lineage lineage;
-  lineage.parent_digest = slm::to_hex(applied->lineage.parent_digest);
-  for (const auto& step : applied->lineage.steps) {
-    lineage.steps.push_back({std::string(slm::adapter_kind_name(step.kind)), slm::to_hex(step.adapter_digest),
-                             slm::to_hex(step.descendant_digest)});
-  }
-  out.lineage = lineage;
+  out.lineage = applied->lineage;
   if (p.generate) {
     auto loaded = slm::load_model(std::move(descendant.bytes()));
     if (!loaded.ok()) return rejection(loaded.status());
@@ -160,28 +149,17 @@ Answer Op::reference(const std::string& path, const Params& p) {
     if (auto s = generate_into(loaded.value(), *p.generate, g); !s.ok()) return rejection(s);
     out.generation = std::move(g);
   }
-  Answer a;
-  a.accepted = true;
-  a.output = std::move(out);
-  return a;
+  return acceptance(std::move(out));
 }
 
 template <>
 Judgement Op::judge(const Expect& e, const Output& o, Level level) {
   Judgement j;
-  j.l3 = model_matches(e.model, o.model, j.reason);
-  if (j.l3 && e.lineage && o.lineage != e.lineage) {
-    j.l3 = false;
-    j.reason = lineage_difference(o.lineage, *e.lineage);
-  }
+  j.l3 = model_mismatch(e.model, o.model);
+  if (!j.l3 && e.lineage) j.l3 = lineage_mismatch(o.lineage, *e.lineage);
   if (level >= Level::L4 && e.generation) {
-    if (!o.generation) {
-      j.l4 = false;
-      if (j.reason.empty()) j.reason = "no generation reported for the descendant";
-    } else if (std::string reason; !generation_matches(*e.generation, *o.generation, reason)) {
-      j.l4 = false;
-      if (j.reason.empty()) j.reason = reason;
-    }
+    j.l4 = o.generation ? generation_mismatch(*e.generation, *o.generation)
+                        : Mismatch{"no generation reported for the descendant"};
   }
   return j;
 }

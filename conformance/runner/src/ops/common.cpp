@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "op.h"
+#include "slmconf/identity_json.h"
 #include "slm/format.h"
 #include "slm/sha256.h"
 #include "slm/xxh64.h"
@@ -89,26 +90,6 @@ void write_generate_params(const GenerateParams& g, ordered& j) {
 
 // ---- answers ----
 
-ordered identity_to_json(const Identity& id) {
-  return {{"parameter_count", id.parameter_count}, {"tensor_count", id.tensor_count},
-          {"flags", id.flags},                     {"layout_checksum", id.layout_checksum},
-          {"tokenizer_checksum", id.tokenizer_checksum}, {"content_digest", id.content_digest}};
-}
-
-std::optional<Identity> identity_from_json(const json& j) {
-  if (!j.is_object()) return std::nullopt;
-  Identity id;
-  for (const char* k : {"parameter_count", "tensor_count", "flags", "layout_checksum", "tokenizer_checksum", "content_digest"}) {
-    if (!j.contains(k)) return std::nullopt;
-  }
-  if (!read_u64(j, "parameter_count", id.parameter_count) || !read_u32(j, "tensor_count", id.tensor_count) ||
-      !read_u32(j, "flags", id.flags) || !read_string(j, "layout_checksum", id.layout_checksum) ||
-      !read_string(j, "tokenizer_checksum", id.tokenizer_checksum) || !read_string(j, "content_digest", id.content_digest)) {
-    return std::nullopt;
-  }
-  return id;
-}
-
 std::vector<TensorDigest> tensors_from_json(const json& j) {
   std::vector<TensorDigest> out;
   if (!j.is_array()) return out;
@@ -127,21 +108,6 @@ std::vector<TensorDigest> tensors_from_json(const json& j) {
   return out;
 }
 
-std::optional<Lineage> lineage_from_json(const json& j) {
-  if (!j.is_object() || !j.contains("steps") || !j["steps"].is_array()) return std::nullopt;
-  Lineage l;
-  if (!read_string(j, "parent_digest", l.parent_digest)) return std::nullopt;
-  for (const auto& st : j["steps"]) {
-    LineageStep s;
-    if (!st.is_object() || !read_string(st, "kind", s.kind) || !read_string(st, "adapter_digest", s.adapter_digest) ||
-        !read_string(st, "descendant_digest", s.descendant_digest)) {
-      return std::nullopt;
-    }
-    l.steps.push_back(std::move(s));
-  }
-  return l;
-}
-
 ordered tensors_to_json(const std::vector<TensorDigest>& tensors) {
   ordered out = ordered::array();
   for (const auto& t : tensors) out.push_back({{"name", t.name}, {"dtype", t.dtype}, {"shape", t.shape}, {"sha256", t.sha256}});
@@ -149,7 +115,7 @@ ordered tensors_to_json(const std::vector<TensorDigest>& tensors) {
 }
 
 void write_model_report(const ModelReport& m, ordered& answer) {
-  if (m.identity) answer["identity"] = identity_to_json(*m.identity);
+  if (m.identity) answer["identity"] = identity_json(*m.identity);
   if (!m.tensors.empty()) answer["tensors"] = tensors_to_json(m.tensors);
 }
 
@@ -207,7 +173,7 @@ slm::Result<ModelReport> read_model_expect(const json& e) {
   ModelReport m;
   if (e.contains("identity")) {
     m.identity = identity_from_json(e["identity"]);
-    if (!m.identity) return case_error("expect.identity is not an identity block");
+    if (!m.identity) return case_error("expect.identity is not an identity block (integers; checksums and digest in lower-case hex)");
   }
   if (e.contains("tensors")) {
     if (!e["tensors"].is_array()) return case_error("expect.tensors is not an array");
@@ -283,7 +249,10 @@ slm::Result<GenerationExpectation> read_generation_expect(const json& e, bool bi
 
 slm::Result<Lineage> read_lineage_expect(const json& j) {
   auto l = lineage_from_json(j);
-  if (!l) return case_error("expect.lineage needs parent_digest and steps of kind, adapter_digest, descendant_digest");
+  if (!l) {
+    return case_error("expect.lineage needs parent_digest and steps of kind (dense, sparse, low-rank), adapter_digest and "
+                      "descendant_digest, digests as 64 lower-case hex digits");
+  }
   return *l;
 }
 
@@ -301,11 +270,13 @@ std::string identity_difference(const Identity& got, const Identity& want) {
   }
   if (got.tensor_count != want.tensor_count) return field("tensor_count", std::to_string(got.tensor_count), std::to_string(want.tensor_count));
   if (got.flags != want.flags) return field("flags", std::to_string(got.flags), std::to_string(want.flags));
-  if (got.layout_checksum != want.layout_checksum) return field("layout_checksum", got.layout_checksum, want.layout_checksum);
-  if (got.tokenizer_checksum != want.tokenizer_checksum) {
-    return field("tokenizer_checksum", got.tokenizer_checksum, want.tokenizer_checksum);
+  if (got.layout_checksum != want.layout_checksum) {
+    return field("layout_checksum", slm::to_hex_u64(got.layout_checksum), slm::to_hex_u64(want.layout_checksum));
   }
-  return field("content_digest", got.content_digest, want.content_digest);
+  if (got.tokenizer_checksum != want.tokenizer_checksum) {
+    return field("tokenizer_checksum", slm::to_hex_u64(got.tokenizer_checksum), slm::to_hex_u64(want.tokenizer_checksum));
+  }
+  return field("content_digest", slm::to_hex(got.content_digest), slm::to_hex(want.content_digest));
 }
 
 // Ids [from, to) of `t`, with "..." where the list goes on.
@@ -343,109 +314,98 @@ std::string logits_xxh64(const std::vector<float>& logits) {
 }
 
 // L3 of an accepted model: identity fields, and tensor digests when the runtime reports them.
-bool model_matches(const ModelReport& want, const ModelReport& got, std::string& reason) {
-  if (!want.identity) return true;
+std::optional<Mismatch> model_mismatch(const ModelReport& want, const ModelReport& got) {
+  if (!want.identity) return std::nullopt;
   if (!got.identity) {
-    reason = "no identity reported";
-    return false;
+    return Mismatch{"no identity reported"};
   }
   if (!(*got.identity == *want.identity)) {
-    reason = identity_difference(*got.identity, *want.identity);
-    return false;
+    return Mismatch{identity_difference(*got.identity, *want.identity)};
   }
-  if (got.tensors.empty()) return true;
+  if (got.tensors.empty()) return std::nullopt;
   if (got.tensors.size() != want.tensors.size()) {
-    reason = "reported " + std::to_string(got.tensors.size()) + " tensors, expected " + std::to_string(want.tensors.size());
-    return false;
+    return Mismatch{"reported " + std::to_string(got.tensors.size()) + " tensors, expected " + std::to_string(want.tensors.size())};
   }
   for (std::size_t i = 0; i < got.tensors.size(); ++i) {
     if (got.tensors[i].name != want.tensors[i].name) {
-      reason = "tensor " + std::to_string(i) + " is named " + got.tensors[i].name + ", expected " + want.tensors[i].name;
-      return false;
+      return Mismatch{"tensor " + std::to_string(i) + " is named " + got.tensors[i].name + ", expected " + want.tensors[i].name};
     }
     if (got.tensors[i].sha256 != want.tensors[i].sha256) {
-      reason = "tensor " + want.tensors[i].name + " has sha256 " + got.tensors[i].sha256 + ", expected " + want.tensors[i].sha256;
-      return false;
+      return Mismatch{"tensor " + want.tensors[i].name + " has sha256 " + got.tensors[i].sha256 + ", expected " + want.tensors[i].sha256};
     }
   }
-  return true;
+  return std::nullopt;
 }
 
-std::string lineage_difference(const std::optional<Lineage>& got, const Lineage& want) {
-  if (!got) return "no lineage reported";
+std::optional<Mismatch> lineage_mismatch(const std::optional<Lineage>& got, const Lineage& want) {
+  if (!got) return Mismatch{"no lineage reported"};
   if (got->parent_digest != want.parent_digest) {
-    return "lineage.parent_digest is " + got->parent_digest + ", expected " + want.parent_digest;
+    return Mismatch{"lineage.parent_digest is " + slm::to_hex(got->parent_digest) + ", expected " + slm::to_hex(want.parent_digest)};
   }
   if (got->steps.size() != want.steps.size()) {
-    return "lineage has " + std::to_string(got->steps.size()) + " steps, expected " + std::to_string(want.steps.size());
+    return Mismatch{"lineage has " + std::to_string(got->steps.size()) + " steps, expected " + std::to_string(want.steps.size())};
   }
   for (std::size_t k = 0; k < want.steps.size(); ++k) {
     const auto& g = got->steps[k];
     const auto& w = want.steps[k];
     const std::string at = "lineage.steps[" + std::to_string(k) + "].";
-    if (g.kind != w.kind) return at + "kind is " + g.kind + ", expected " + w.kind;
-    if (g.adapter_digest != w.adapter_digest) return at + "adapter_digest is " + g.adapter_digest + ", expected " + w.adapter_digest;
+    const auto name = [](slm::AdapterKind kind) { return std::string(slm::adapter_kind_name(kind)); };
+    if (g.kind != w.kind) return Mismatch{at + "kind is " + name(g.kind) + ", expected " + name(w.kind)};
+    if (g.adapter_digest != w.adapter_digest) {
+      return Mismatch{at + "adapter_digest is " + slm::to_hex(g.adapter_digest) + ", expected " + slm::to_hex(w.adapter_digest)};
+    }
     if (g.descendant_digest != w.descendant_digest) {
-      return at + "descendant_digest is " + g.descendant_digest + ", expected " + w.descendant_digest;
+      return Mismatch{at + "descendant_digest is " + slm::to_hex(g.descendant_digest) + ", expected " + slm::to_hex(w.descendant_digest)};
     }
   }
-  return "lineage differs";
+  return std::nullopt;
 }
 
 // L4: token streams exactly, text and stop reason when recorded, logits within the case's tolerance.
-bool generation_matches(const GenerationExpectation& e, const GenerationOutput& a, std::string& reason) {
+std::optional<Mismatch> generation_mismatch(const GenerationExpectation& e, const GenerationOutput& a) {
   if (!e.prompt_tokens.empty() && a.prompt_tokens != e.prompt_tokens) {
-    reason = first_difference("prompt tokens", e.prompt_tokens, a.prompt_tokens);
-    return false;
+    return Mismatch{first_difference("prompt tokens", e.prompt_tokens, a.prompt_tokens)};
   }
   if (a.tokens != e.tokens) {
-    reason = first_difference("tokens", e.tokens, a.tokens);
-    return false;
+    return Mismatch{first_difference("tokens", e.tokens, a.tokens)};
   }
   if (e.text && a.text != e.text) {
-    reason = "text is \"" + a.text.value_or("(none)").substr(0, 60) + "\", expected \"" + e.text->substr(0, 60) + "\"";
-    return false;
+    return Mismatch{"text is \"" + a.text.value_or("(none)").substr(0, 60) + "\", expected \"" + e.text->substr(0, 60) + "\""};
   }
   if (!e.stop_reason.empty() && a.stop_reason != e.stop_reason) {
-    reason = "stop_reason is " + (a.stop_reason.empty() ? std::string("(none)") : a.stop_reason) + ", expected " + e.stop_reason;
-    return false;
+    return Mismatch{"stop_reason is " + (a.stop_reason.empty() ? std::string("(none)") : a.stop_reason) + ", expected " + e.stop_reason};
   }
   for (const auto& step : e.logits) {
     if (step.step >= a.logits.size()) {
-      reason = "no logits reported for step " + std::to_string(step.step);
-      return false;
+      return Mismatch{"no logits reported for step " + std::to_string(step.step)};
     }
     const auto& got = a.logits[step.step];
     if (!step.values.empty() && got.size() != step.values.size()) {
-      reason = "step " + std::to_string(step.step) + " has " + std::to_string(got.size()) + " logits, expected " +
-               std::to_string(step.values.size()) + " (vocab_size)";
-      return false;
+      return Mismatch{"step " + std::to_string(step.step) + " has " + std::to_string(got.size()) + " logits, expected " +
+               std::to_string(step.values.size()) + " (vocab_size)"};
     }
     for (std::size_t id = 0; id < step.values.size(); ++id) {  // every logit, not only the largest
       const float want = step.values[id];
       const double tolerance = e.logit_abs_tolerance + e.logit_rel_tolerance * std::fabs(static_cast<double>(want));
       if (!(std::fabs(static_cast<double>(got[id]) - want) <= tolerance)) {
-        reason = "step " + std::to_string(step.step) + " logit of token " + std::to_string(id) + " is " + std::to_string(got[id]) +
-                 ", expected " + std::to_string(want) + " +- " + std::to_string(tolerance);
-        return false;
+        return Mismatch{"step " + std::to_string(step.step) + " logit of token " + std::to_string(id) + " is " + std::to_string(got[id]) +
+                 ", expected " + std::to_string(want) + " +- " + std::to_string(tolerance)};
       }
     }
     if (e.bit_exact && step.xxh64 && logits_xxh64(got) != *step.xxh64) {
-      reason = "step " + std::to_string(step.step) + " logits have XXH64 " + logits_xxh64(got) + ", expected " + *step.xxh64 +
-               " (a bit-exact case: every logit's bits must equal the reference's)";
-      return false;
+      return Mismatch{"step " + std::to_string(step.step) + " logits have XXH64 " + logits_xxh64(got) + ", expected " + *step.xxh64 +
+               " (a bit-exact case: every logit's bits must equal the reference's)"};
     }
     for (const auto& [token, want] : step.top) {
       const double tolerance = e.logit_abs_tolerance + e.logit_rel_tolerance * std::fabs(static_cast<double>(want));
       if (token >= got.size() || !(std::fabs(static_cast<double>(got[token]) - want) <= tolerance)) {
-        reason = "step " + std::to_string(step.step) + " logit of token " + std::to_string(token) + " is " +
+        return Mismatch{"step " + std::to_string(step.step) + " logit of token " + std::to_string(token) + " is " +
                  (token < got.size() ? std::to_string(got[token]) : std::string("missing")) + ", expected " +
-                 std::to_string(want) + " +- " + std::to_string(tolerance);
-        return false;
+                 std::to_string(want) + " +- " + std::to_string(tolerance)};
       }
     }
   }
-  return true;
+  return std::nullopt;
 }
 
 // ---- the reference ----
@@ -456,6 +416,10 @@ Answer rejection(const slm::Status& status) {
   if (status.has_offset()) a.offset = status.offset;
   a.message = status.message;
   return a;
+}
+
+Answer acceptance(OpOutput output) {
+  return Answer{Answer::Kind::RESULT, true, "", std::nullopt, std::nullopt, "", std::move(output)};
 }
 
 slm::Result<std::vector<TensorDigest>> tensor_digests(slm::ByteSource& file, const slm::ModelInfo& info) {
@@ -487,9 +451,5 @@ bool is_utf8(const std::string& s) {
   return true;
 }
 
-Identity identity_of(const slm::Identity& id) {
-  return {id.parameter_count, id.tensor_count, id.flags, slm::to_hex_u64(id.layout_checksum),
-          slm::to_hex_u64(id.tokenizer_checksum), slm::to_hex(id.content_digest)};
-}
 
 }  // namespace slmconf

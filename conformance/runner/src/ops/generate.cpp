@@ -54,16 +54,13 @@ Answer Op::reference(const std::string& path, const Params& p) {
   if (!model.ok()) return rejection(model.status());
   GenerationOutput out;
   if (auto s = generate_into(model.value(), p.generate, out); !s.ok()) return rejection(s);
-  Answer a;
-  a.accepted = true;
-  a.output = Output{std::move(out)};
-  return a;
+  return acceptance(Output{std::move(out)});
 }
 
 template <>
 Judgement Op::judge(const Expect& e, const Output& o, Level level) {
   Judgement j;
-  if (level >= Level::L4) j.l4 = generation_matches(e.generation, o.generation, j.reason);
+  if (level >= Level::L4) j.l4 = generation_mismatch(e.generation, o.generation);
   return j;
 }
 

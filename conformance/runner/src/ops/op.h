@@ -34,10 +34,15 @@ public:
   [[nodiscard]] virtual slm::Result<std::string> resolve(const wire::json& input) = 0;
 };
 
-// The outcome of judging an accepting answer beyond the verdict: L3 and L4, and why not.
-struct Judgement {
-  bool l3 = true, l4 = true;
+// The first thing an answer gets wrong, in words that name the field and show both values.
+struct Mismatch {
   std::string reason;
+};
+
+// An accepting answer judged beyond the verdict: at L3 and at L4, nothing (the level holds) or the
+// first mismatch.
+struct Judgement {
+  std::optional<Mismatch> l3, l4;
 };
 
 template <class Op>
@@ -125,10 +130,8 @@ slm::Status field_error(const char* key, const char* what);  // "field 'key' mus
 void write_generate_params(const GenerateParams& g, wire::ordered& j);
 
 // Answers: identity, tensors and lineage (lenient readers for runtimes' answers).
-wire::ordered identity_to_json(const Identity& id);
-std::optional<Identity> identity_from_json(const wire::json& j);
+// (Identity and lineage JSON: slmconf/identity_json.h.)
 std::vector<TensorDigest> tensors_from_json(const wire::json& j);
-std::optional<Lineage> lineage_from_json(const wire::json& j);
 void write_model_report(const ModelReport& m, wire::ordered& answer);
 ModelReport read_model_report(const wire::json& answer);
 void write_generation_output(const GenerationOutput& g, wire::ordered& answer);
@@ -142,17 +145,17 @@ bool has_tag(const wire::json& expected, const char* tag);
 [[nodiscard]] slm::Result<Lineage> read_lineage_expect(const wire::json& lineage);
 
 // Judging with messages that name the field and show both values.
-bool model_matches(const ModelReport& want, const ModelReport& got, std::string& reason);
-bool generation_matches(const GenerationExpectation& want, const GenerationOutput& got, std::string& reason);
-std::string lineage_difference(const std::optional<Lineage>& got, const Lineage& want);
+[[nodiscard]] std::optional<Mismatch> model_mismatch(const ModelReport& want, const ModelReport& got);
+[[nodiscard]] std::optional<Mismatch> generation_mismatch(const GenerationExpectation& want, const GenerationOutput& got);
+[[nodiscard]] std::optional<Mismatch> lineage_mismatch(const std::optional<Lineage>& got, const Lineage& want);
 std::string tokens_text(const std::vector<std::uint32_t>& tokens);
 // XXH64 (seed 0) of the f32 little-endian bytes of a logit vector, 16 hex digits (protocol.md 1.1).
 std::string logits_xxh64(const std::vector<float>& logits);
 
-// The reference: a rejection answer from a Status; the hex identity of a binary one; the SHA-256
+// The reference: a rejection answer from a Status; the SHA-256
 // of each tensor's byte_size bytes, in directory order (the one place tensor digests are made).
 Answer rejection(const slm::Status& status);
-Identity identity_of(const slm::Identity& id);
+Answer acceptance(OpOutput output);  // the output's alternative is built in place
 [[nodiscard]] slm::Result<std::vector<TensorDigest>> tensor_digests(slm::ByteSource& file, const slm::ModelInfo& info);
 wire::ordered tensors_to_json(const std::vector<TensorDigest>& tensors);
 

@@ -87,10 +87,7 @@ Answer Op::reference(const std::string& path, const Params& p) {
   Output out;
   out.tokens = tokenizer.encode(p.text, p.add_bos, false);
   out.text = tokenizer.decode(out.tokens);
-  Answer a;
-  a.accepted = true;
-  a.output = std::move(out);
-  return a;
+  return acceptance(std::move(out));
 }
 
 template <>
@@ -100,7 +97,7 @@ Judgement Op::judge(const Expect& e, const Output& o, Level level) {
   GenerationOutput got;
   got.tokens = o.tokens;
   got.text = o.text;
-  j.l4 = generation_matches(e.generation, got, j.reason);
+  j.l4 = generation_mismatch(e.generation, got);
   return j;
 }
 

@@ -57,7 +57,7 @@ Answer Op::reference(const std::string& path, const Params& p) {
   auto info = slm::validate_model(*source.value(), {.verify_digest = p.verify_digest});
   if (!info.ok()) return rejection(info.status());
   Output out;
-  out.model.identity = identity_of(info->header.identity);
+  out.model.identity = info->header.identity;
   // A digest per tensor lets the runner check what the runtime loaded, not just what it read.
   auto tensors = tensor_digests(*source.value(), info.value());
   if (!tensors.ok()) {
@@ -67,16 +67,13 @@ Answer Op::reference(const std::string& path, const Params& p) {
     return errored;
   }
   out.model.tensors = std::move(tensors.value());
-  Answer a;
-  a.accepted = true;
-  a.output = std::move(out);
-  return a;
+  return acceptance(std::move(out));
 }
 
 template <>
 Judgement Op::judge(const Expect& e, const Output& o, Level) {
   Judgement j;
-  j.l3 = model_matches(e.model, o.model, j.reason);
+  j.l3 = model_mismatch(e.model, o.model);
   return j;
 }
 

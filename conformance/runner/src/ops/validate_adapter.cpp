@@ -52,10 +52,7 @@ Answer Op::reference(const std::string& path, const Params& p) {
   auto adapter = slm::read_adapter_file(path);
   if (!adapter.ok()) return rejection(adapter.status());
   if (auto result = slm::validate_adapter(adapter.value(), parent); !result.ok()) return rejection(result.status());
-  Answer a;
-  a.accepted = true;
-  a.output = Output{};
-  return a;
+  return acceptance(Output{});
 }
 
 template <>
