@@ -22,29 +22,31 @@ Status malformed(std::uint64_t offset, std::string message) {
   return make_error(ErrorCode::E_CONVERT_INPUT, offset, std::move(message));
 }
 
-// The llama2.c arrays in file order, as (name in SLM, layer or -1, element count).
+// The llama2.c arrays in file order, as (name in SLM, element count). They are the architecture's
+// tensors (required_tensors, the one list) field-major: the embedding, then each per-layer weight
+// for every layer in turn, the final norm, two RoPE tables SLM does not store, the classifier last.
 struct Array {
   std::string slm_name;  // empty: skipped (freq_cis)
   std::uint64_t elements;
 };
 
 std::vector<Array> llama2c_arrays(const Hyperparameters& hp, bool unshared) {
-  const std::uint64_t dim = hp.dim, hidden = hp.hidden_dim, vocab = hp.vocab_size;
-  const std::uint64_t kv_dim = dim / hp.n_heads * hp.n_kv_heads, half = dim / hp.n_heads / 2;
-  std::vector<Array> out = {{"tok_embeddings.weight", vocab * dim}};
-  const std::pair<const char*, std::uint64_t> per_layer[] = {
-      {"attention_norm", dim},          {"attention.wq", dim * dim},         {"attention.wk", kv_dim * dim},
-      {"attention.wv", kv_dim * dim},   {"attention.wo", dim * dim},         {"ffn_norm", dim},
-      {"feed_forward.w1", hidden * dim}, {"feed_forward.w2", dim * hidden}, {"feed_forward.w3", hidden * dim}};
-  for (const auto& [name, count] : per_layer) {
-    for (std::uint32_t l = 0; l < hp.n_layers; ++l) {
-      out.push_back({"layers." + std::to_string(l) + "." + name + ".weight", count});
-    }
+  const auto tensors = required_tensors(hp, unshared);
+  const auto array = [](const RequiredTensor& t) {
+    std::uint64_t n = 1;
+    for (std::uint64_t d : t.shape) n *= d;
+    return Array{t.name, n};
+  };
+  const std::size_t per_layer = static_cast<std::size_t>(required_tensor_count(1, false) - required_tensor_count(0, false));
+  std::vector<Array> out = {array(tensors.front())};  // tok_embeddings
+  for (std::size_t field = 0; field < per_layer; ++field) {
+    for (std::size_t l = 0; l < hp.n_layers; ++l) out.push_back(array(tensors[1 + l * per_layer + field]));
   }
-  out.push_back({"norm.weight", dim});
+  out.push_back(array(tensors[1 + hp.n_layers * per_layer]));  // norm
+  const std::uint64_t half = hp.dim / hp.n_heads / 2;
   out.push_back({"", std::uint64_t{hp.max_seq_len} * half});  // freq_cis_real
   out.push_back({"", std::uint64_t{hp.max_seq_len} * half});  // freq_cis_imag
-  if (unshared) out.push_back({"output.weight", vocab * dim});
+  if (unshared) out.push_back(array(tensors.back()));         // output
   return out;
 }
 

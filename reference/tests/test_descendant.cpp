@@ -18,6 +18,7 @@
 #include "slm/descendant.h"
 #include "slm/quant.h"
 #include "slmgen/fix_adapter.h"
+#include "slmconf/programs.h"
 #include "slmgen/program.h"
 
 namespace {
@@ -532,10 +533,8 @@ std::string json_string(const std::string& text, const std::string& key) {
 
 TEST(Descendant, CommittedFixCasesAreReproduced) {
   // As conformance/runner/src/adapter_cases.cpp makes them: a programmed parent answering 2+2=5.
-  slmgen::ModelProgram buggy, fixed;
-  fixed.entries = {{"Hello", ", world!"}, {"Once upon", " a time."}, {"2+2=", "4"}};
-  buggy = fixed;
-  buggy.entries[2].continuation = "5";
+  const slmgen::ModelProgram buggy = slmconf::builtin_program("hello-buggy").value();
+  const slmgen::ModelProgram fixed = slmconf::builtin_program("hello").value();
   const auto buggy_model = slmgen::build_programmed_model(buggy);
   const auto fixed_model = slmgen::build_programmed_model(fixed);
   ASSERT_TRUE(buggy_model.ok()) << buggy_model.status().message;

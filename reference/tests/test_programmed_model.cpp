@@ -7,13 +7,14 @@
 #include "slm/quant.h"
 #include "slm/writer.h"
 #include "slmgen/fix_adapter.h"
+#include "slmconf/programs.h"
 #include "slmgen/program.h"
 
 namespace {
 
+// conformance/programs/hello.json in another dtype or tokenizer.
 slmgen::ModelProgram hello_program(std::string dtype = "f32", std::string tokenizer = "byte") {
-  slmgen::ModelProgram p;
-  p.entries = {{"Hello", ", world!"}, {"Once upon", " a time."}, {"2+2=", "4"}};
+  slmgen::ModelProgram p = slmconf::builtin_program("hello").value();
   p.dtype = std::move(dtype);
   p.tokenizer = std::move(tokenizer);
   return p;

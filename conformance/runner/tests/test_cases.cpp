@@ -2,12 +2,14 @@
 // failure is a Status with its code (E_CASE_INVALID, E_PROGRAM_INVALID, E_IO_READ, E_ARG_VALUE).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <unistd.h>
 
 #include "slmconf/cases.h"
 #include "slmconf/program_json.h"
+#include "slmconf/programs.h"
 #include "slmconf/results.h"
 
 namespace {
@@ -118,3 +120,23 @@ TEST(UnpassedIds, ReadsOnlyACompleteRun) {
 }
 
 }  // namespace
+
+TEST(Programs, EveryCommittedProgramIsCompiledInAndBuilds) {
+  // conformance/programs/*.json is the one copy of each program; the generator compiles it in.
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(SLM_SOURCE_DIR) + "/conformance/programs")) {
+    if (e.path().extension() == ".json") files.push_back(e.path().stem().string());
+  }
+  auto names = slmconf::builtin_program_names();
+  std::sort(files.begin(), files.end());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, files);
+  for (const auto& name : names) {
+    const auto p = slmconf::builtin_program(name);
+    ASSERT_TRUE(p.ok()) << name << ": " << p.status().message;
+    EXPECT_TRUE(slmgen::build_programmed_model(p.value()).ok()) << name;
+  }
+  const auto missing = slmconf::builtin_program("no-such-program");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code, slm::ErrorCode::E_PROGRAM_INVALID);
+}

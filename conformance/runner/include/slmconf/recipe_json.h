@@ -4,13 +4,15 @@
 #pragma once
 #include <nlohmann/json.hpp>
 
+#include "slm/errors.h"
 #include "slmgen/recipe.h"
 
 namespace slmconf {
 
 nlohmann::ordered_json recipe_to_json(const slmgen::ModelRecipe& recipe);
 
-// False when `j` is not an object or a field has the wrong type (an absent field keeps `out`'s).
-[[nodiscard]] bool recipe_from_json(const nlohmann::json& j, slmgen::ModelRecipe& out);
+// E_CASE_INVALID naming the field when `j` is not an object or a field has the wrong type; an
+// absent field keeps ModelRecipe's default.
+[[nodiscard]] slm::Result<slmgen::ModelRecipe> recipe_from_json(const nlohmann::json& j);
 
 }  // namespace slmconf

@@ -14,6 +14,7 @@
 #include "slm/writer.h"
 #include "slmconf/identity_json.h"
 #include "slmconf/program_json.h"
+#include "slmconf/programs.h"
 #include "ops/op.h"
 #include "slmconf/protocol.h"
 #include "slmconf/reference_runtime.h"
@@ -248,10 +249,11 @@ slm::Status write_adapter_cases(const fs::path& root) {
                      shared_parent, parent_path});
   }
   {  // the breeding story: a programmed parent with a wrong answer and the sparse adapter that fixes it
-    slmgen::ModelProgram buggy, fixed;
-    fixed.entries = {{"Hello", ", world!"}, {"Once upon", " a time."}, {"2+2=", "4"}};
-    buggy = fixed;
-    buggy.entries[2].continuation = "5";
+    auto buggy_program = builtin_program("hello-buggy"), fixed_program = builtin_program("hello");
+    if (!buggy_program.ok()) return in_case("fix", buggy_program.status());
+    if (!fixed_program.ok()) return in_case("fix", fixed_program.status());
+    const slmgen::ModelProgram& buggy = buggy_program.value();
+    const slmgen::ModelProgram& fixed = fixed_program.value();
     const auto buggy_model = slmgen::build_programmed_model(buggy);
     if (!buggy_model.ok()) return in_case("fix", buggy_model.status());
     const auto fixed_model = slmgen::build_programmed_model(fixed);

@@ -87,9 +87,9 @@ slm::Status load_input(Case& c, const json& input, const fs::path& root, const s
     if (!bytes.ok()) return bytes.status();
     path = cache_input(cache_dir, bytes.value());
   } else if (input.contains("generate")) {
-    slmgen::ModelRecipe recipe;
-    if (!recipe_from_json(input["generate"], recipe)) return case_error("bad recipe: not an object of the right types");
-    auto options = slmgen::resolve_recipe(recipe);  // every limit checked before anything is allocated
+    const auto recipe = recipe_from_json(input["generate"]);
+    if (!recipe.ok()) return recipe.status();
+    auto options = slmgen::resolve_recipe(recipe.value());  // every limit checked before anything is allocated
     if (!options.ok()) {
       return case_error("bad recipe: " + std::string(slm::error_info(options.status().code).name) + ": " +
                         options.status().message);

@@ -1,5 +1,7 @@
 #include "slmconf/program_json.h"
 
+#include "json_fields.h"
+
 #include <algorithm>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -14,24 +16,6 @@ slm::Status invalid(std::string message) {
   return slm::make_error(slm::ErrorCode::E_PROGRAM_INVALID, slm::kNoOffset, std::move(message));
 }
 
-// An absent key keeps the default in `out`.
-template <typename T>
-slm::Status read_unsigned(const json& j, const char* key, T& out) {
-  if (!j.contains(key)) return slm::Status::success();
-  if (!j[key].is_number_unsigned() || j[key].get<std::uint64_t>() > std::numeric_limits<T>::max()) {
-    return invalid(std::string(key) + " must be an unsigned integer");
-  }
-  out = j[key].get<T>();
-  return slm::Status::success();
-}
-
-slm::Status read_string(const json& j, const char* key, std::string& out) {
-  if (!j.contains(key)) return slm::Status::success();
-  if (!j[key].is_string()) return invalid(std::string(key) + " must be a string");
-  out = j[key].get<std::string>();
-  return slm::Status::success();
-}
-
 }  // namespace
 
 slm::Result<slmgen::ModelProgram> program_from_json_text(const std::string& text) {
@@ -43,17 +27,17 @@ slm::Result<slmgen::ModelProgram> program_from_json_text(const std::string& text
     if (std::find(std::begin(known), std::end(known), key) == std::end(known)) return invalid("unknown key '" + key + "'");
   }
   slmgen::ModelProgram p;
-  for (const slm::Status& s :
-       {read_string(j, "tokenizer", p.tokenizer), read_unsigned(j, "vocab", p.vocab), read_unsigned(j, "dim", p.dim),
-        read_unsigned(j, "hidden_dim", p.hidden_dim), read_unsigned(j, "layers", p.layers), read_unsigned(j, "heads", p.heads),
-        read_unsigned(j, "kv_heads", p.kv_heads), read_unsigned(j, "max_seq_len", p.max_seq_len),
-        read_string(j, "dtype", p.dtype), read_unsigned(j, "seed", p.seed)}) {
-    if (!s.ok()) return s;  // the first field, in this order, that is wrong
+  // The first field, in this order, that is wrong.
+  if (!read_string(j, "tokenizer", p.tokenizer)) return invalid("tokenizer must be a string");
+  const std::pair<const char*, std::uint32_t*> sizes[] = {
+      {"vocab", &p.vocab},   {"dim", &p.dim},           {"hidden_dim", &p.hidden_dim},  {"layers", &p.layers},
+      {"heads", &p.heads},   {"kv_heads", &p.kv_heads}, {"max_seq_len", &p.max_seq_len}};
+  for (const auto& [key, out] : sizes) {
+    if (!read_u32(j, key, *out)) return invalid(std::string(key) + " must be an unsigned integer below 2^32");
   }
-  if (j.contains("min_margin")) {
-    if (!j["min_margin"].is_number()) return invalid("min_margin must be a number");
-    p.min_margin = j["min_margin"].get<float>();
-  }
+  if (!read_string(j, "dtype", p.dtype)) return invalid("dtype must be a string");
+  if (!read_u64(j, "seed", p.seed)) return invalid("seed must be an unsigned integer below 2^64");
+  if (!read_f32(j, "min_margin", p.min_margin)) return invalid("min_margin must be a number");
   if (!j.contains("entries") || !j["entries"].is_array()) return invalid("entries must be an array");
   for (const auto& e : j["entries"]) {
     if (!e.is_object() || !e.contains("prompt") || !e.contains("continuation") || !e["prompt"].is_string() ||

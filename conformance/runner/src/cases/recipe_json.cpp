@@ -1,5 +1,7 @@
 #include "slmconf/recipe_json.h"
 
+#include "json_fields.h"
+
 namespace slmconf {
 
 nlohmann::ordered_json recipe_to_json(const slmgen::ModelRecipe& r) {
@@ -17,31 +19,25 @@ nlohmann::ordered_json recipe_to_json(const slmgen::ModelRecipe& r) {
 }
 
 // Case files are untrusted: every field is type-checked, and a wrong type is an error.
-bool recipe_from_json(const nlohmann::json& j, slmgen::ModelRecipe& r) {
-  if (!j.is_object()) return false;
-  const auto text = [&](const char* key, std::string& out) {
-    if (!j.contains(key)) return true;
-    if (!j[key].is_string()) return false;
-    out = j[key].get<std::string>();
-    return true;
+slm::Result<slmgen::ModelRecipe> recipe_from_json(const nlohmann::json& j) {
+  const auto bad = [](const char* key, const char* what) {
+    return slm::make_error(slm::ErrorCode::E_CASE_INVALID, slm::kNoOffset,
+                           std::string("bad recipe: '") + key + "' must be " + what);
   };
-  const auto u32 = [&](const char* key, std::optional<std::uint32_t>& out) {
-    if (!j.contains(key)) return true;
-    if (!j[key].is_number_unsigned() || j[key].get<std::uint64_t>() > UINT32_MAX) return false;
-    out = static_cast<std::uint32_t>(j[key].get<std::uint64_t>());
-    return true;
-  };
-  if (j.contains("seed")) {
-    if (!j["seed"].is_number_unsigned()) return false;
-    r.seed = j["seed"].get<std::uint64_t>();
+  if (!j.is_object()) return slm::make_error(slm::ErrorCode::E_CASE_INVALID, slm::kNoOffset, "bad recipe: not an object");
+  slmgen::ModelRecipe r;
+  if (!read_string(j, "preset", r.preset)) return bad("preset", "a string");
+  if (!read_string(j, "tokenizer", r.tokenizer)) return bad("tokenizer", "a string");
+  if (!read_string(j, "dtype", r.dtype)) return bad("dtype", "a string");
+  if (!read_u64(j, "seed", r.seed)) return bad("seed", "an integer in [0, 2^64)");
+  if (!read_bool(j, "untied", r.untied)) return bad("untied", "true or false");
+  const std::pair<const char*, std::optional<std::uint32_t>*> sizes[] = {
+      {"layers", &r.layers}, {"dim", &r.dim},         {"hidden_dim", &r.hidden_dim},
+      {"heads", &r.heads},   {"kv_heads", &r.kv_heads}, {"vocab", &r.vocab}};
+  for (const auto& [key, out] : sizes) {
+    if (!read_u32(j, key, *out)) return bad(key, "an integer in [0, 2^32)");
   }
-  if (j.contains("untied")) {
-    if (!j["untied"].is_boolean()) return false;
-    r.untied = j["untied"].get<bool>();
-  }
-  return text("preset", r.preset) && text("tokenizer", r.tokenizer) && text("dtype", r.dtype) && u32("layers", r.layers) &&
-         u32("dim", r.dim) && u32("hidden_dim", r.hidden_dim) && u32("heads", r.heads) && u32("kv_heads", r.kv_heads) &&
-         u32("vocab", r.vocab);
+  return r;
 }
 
 }  // namespace slmconf

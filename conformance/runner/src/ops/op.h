@@ -14,6 +14,7 @@
 #include "slm/format.h"
 #include "slm/source.h"
 #include "slm/validate.h"
+#include "json_fields.h"
 #include "slmconf/case.h"
 
 namespace slmconf {
@@ -117,12 +118,7 @@ bool with_op_named(std::string_view name, F&& f) {
 
 // ---- Shared by the operations' files (ops/common.cpp) ----
 
-// An untrusted JSON object's field, strictly typed. Absent: `out` is left alone and true.
-[[nodiscard]] bool read_string(const wire::json& j, const char* key, std::string& out);
-[[nodiscard]] bool read_bool(const wire::json& j, const char* key, bool& out);
-[[nodiscard]] bool read_u32(const wire::json& j, const char* key, std::uint32_t& out);
-[[nodiscard]] bool read_u64(const wire::json& j, const char* key, std::uint64_t& out);
-[[nodiscard]] bool read_f32(const wire::json& j, const char* key, float& out);  // finite as an f32
+// Strict readers of untrusted JSON fields: json_fields.h.
 slm::Status field_error(const char* key, const char* what);  // "field 'key' must be what"
 
 // A generation request's fields, strictly (case request sections and request lines alike).
