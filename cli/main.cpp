@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
   gm->add_option("--preset", recipe.preset, "tiny | small | stories15m | large")->capture_default_str();
   gm->add_option("-o,--output", model.output, "output .slm file")->required();
   add_u64(gm, "--seed", recipe.seed, {}, "PRNG seed (SplitMix64)");
-  gm->add_option("--tokenizer", recipe.tokenizer, "byte | bpe (default: the preset's)");
+  gm->add_option("--tokenizer", recipe.tokenizer, "byte | bpe | bpe-merges (default: the preset's)");
   gm->add_option("--dtype", recipe.dtype, "f32 | q8_0 | q4_0 for every matrix (default: the preset's mix)");
   gm->add_flag("--untied", recipe.untied, "store a separate output.weight classifier");
   add_override(gm, "--layers", recipe.layers, "override n_layers (1..1024)");

@@ -46,6 +46,7 @@ ap.add_argument("--flip-flags", action="store_true")
 ap.add_argument("--drop-last-token", action="store_true")
 ap.add_argument("--sleep", type=float, default=0.0)
 ap.add_argument("--wrong-step", action="store_true")
+ap.add_argument("--generate-on-nonempty-prompt", action="store_true")  # misreads what makes apply generate
 args = ap.parse_args()
 if args.daemon and os.fork() == 0:
     os.setsid()  # leaves the runtime's process group: only a subreaper runner can still end it
@@ -85,6 +86,9 @@ def every(n, seq):
 
 
 def answer(request):
+    if args.generate_on_nonempty_prompt and request.get("op") == "apply_adapter" and request.get("prompt") == "":
+        request = {k: v for k, v in request.items()
+                   if k not in ("prompt", "max_tokens", "temperature", "top_k", "top_p", "seed", "logit_steps")}
     if request.get("op") != "validate":
         return ask_reference(request)
     cmd = [args.slm, "validate", "--json"] + (["--digest"] if request.get("verify_digest") else []) + [request["path"]]

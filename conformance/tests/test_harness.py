@@ -111,7 +111,7 @@ class Harness(unittest.TestCase):
                 if "file" not in e["parent"]:
                     continue
                 req["parent"] = os.path.join(case_dir, e["parent"]["file"])
-                req["stack"] = [os.path.join(case_dir, s["file"]) for s in e.get("stack", [])]
+                req["stack"] = [os.path.join(case_dir, s.get("file") or s["absent"]) for s in e.get("stack", [])]
             requests.append(req)
         self.assertGreater(len(requests), 120)
         lines = [json.dumps(r) for r in requests] + [json.dumps({"op": "bye"})]
@@ -341,12 +341,31 @@ class Harness(unittest.TestCase):
         self.assertEqual([c["outcome"] for c in res], ["pass", "crash"])
 
     def test_a_wrong_failing_step_fails(self):
-        case = "adapters/stack-second-bound-to-parent"
-        self.assertEqual(expected(case)["expect"]["step"], 2)
-        conform(f"cmd:{PY} {FAKE} {SLM} --wrong-step", self.report("r"), "--only", case)
-        res = results(self.report("r"))[case]
-        self.assertEqual(res["outcome"], "fail")
-        self.assertEqual(res["reason"], "step 3, expected 2")
+        # A binding failure at step 2, and unreadable files: each fails its own step (1 the input).
+        steps = {"adapters/stack-second-bound-to-parent": 2, "adapters/apply-input-unreadable": 1,
+                 "adapters/apply-stack-unreadable": 2}
+        conform(f"cmd:{PY} {FAKE} {SLM} --wrong-step", self.report("r"), *[a for c in steps for a in ("--only", c)])
+        res = results(self.report("r"))
+        for case, step in steps.items():
+            self.assertEqual(expected(case)["expect"]["step"], step)
+            self.assertEqual(res[case]["outcome"], "fail")
+            self.assertEqual(res[case]["reason"], f"step {step + 1}, expected {step}")
+
+    def test_each_spec_reading_has_a_case_that_tells_it_apart(self):
+        # Misreadings an outside implementer met (issue 11), each injected into an otherwise correct
+        # runtime: exactly the case written for it fails.
+        speaker = os.path.join(BIN, "slm_faulty_speaker")
+        readings = [
+            (f"cmd:env SLM_FAULTS=rmsnorm-reciprocal {speaker}", "generate/*", "generate/random-greedy-rmsnorm-dim48"),
+            (f"cmd:env SLM_FAULTS=asp-a28-per-pair {speaker}", "adapters/*", "adapters/sparse/range-before-nonfinite"),
+            (f"cmd:{PY} {FAKE} {SLM} --generate-on-nonempty-prompt", "adapters/*", "adapters/fix-sparse-empty-prompt"),
+        ]
+        for i, (runtime, only, case) in enumerate(readings):
+            with self.subTest(case=case):
+                r = conform(runtime, self.report(f"m{i}"), "--only", only)
+                self.assertEqual(r.returncode, 1, r.stdout)
+                failing = {c for c, v in results(self.report(f"m{i}")).items() if v["outcome"] != "pass"}
+                self.assertEqual(failing, {case})
 
     def test_requests_carry_the_case_id_and_stderr_stays_per_case(self):
         conform(f"cmd:{PY} {FAKE} {SLM}", self.report("r"), "--only", "header/*")

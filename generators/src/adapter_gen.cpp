@@ -302,6 +302,14 @@ std::vector<AdapterNegativeCase> make_adapter_negatives() {
          [inf](Bytes& f) { set_f32(f, entry_at(L, 0) + adp::kEntryAlpha, -inf); });
   b.edit(S, "index-out-of-range", ErrorCode::E_ADP_SPARSE_RANGE, "entry 0's last index is 1024 for a [32, 32] target",
          [](Bytes& f) { set_u64(f, payload_at(S, 0) + 24, 1024); });
+  // Check order inside an ASP1 entry (adapters.md 6.1.4): A26 and A27 on every pair, then A28.
+  // Two faults on purpose: a runtime checking each pair's value with its index reports A28 instead.
+  b.edit(S, "range-before-nonfinite", ErrorCode::E_ADP_SPARSE_RANGE,
+         "check order: entry 0 pair 0 value NaN and its last index 1024; A26 on every pair runs before A28",
+         [nan](Bytes& f) {
+           set_f32(f, payload_at(S, 0) + 8, nan);
+           set_u64(f, payload_at(S, 0) + 24, 1024);
+         });
   b.describe(S, "indices-descending", ErrorCode::E_ADP_SPARSE_ORDER, "entry 0's first two pairs swapped",
              [](slm::Adapter& a) {
                std::swap(a.entries[0].indices[0], a.entries[0].indices[1]);

@@ -1,4 +1,5 @@
 #include "slmgen/model_gen.h"
+#include "slmgen/merge_vocabulary.h"
 
 #include <cmath>
 
@@ -89,7 +90,9 @@ slm::ModelDescription generate_model(const ModelOptions& o) {
   slm::ModelDescription model;
   model.hparams = o.hparams;
   model.untied_output = o.untied_output;
-  model.tokenizer = o.tokenizer == slm::TokenizerKind::BYTE ? byte_tokenizer() : synthetic_bpe_tokenizer(o.hparams.vocab_size);
+  model.tokenizer = o.tokenizer == slm::TokenizerKind::BYTE ? byte_tokenizer()
+                    : o.merge_vocabulary                      ? merge_vocabulary()
+                                                              : synthetic_bpe_tokenizer(o.hparams.vocab_size);
   SplitMix64 rng(o.seed);
   for (const auto& req : slm::required_tensors(o.hparams, o.untied_output)) {
     std::uint64_t elements = 1;

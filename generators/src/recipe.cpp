@@ -3,6 +3,7 @@
 #include "slm/architecture.h"
 #include "slm/decode.h"
 #include "slm/validate.h"
+#include "slmgen/merge_vocabulary.h"
 
 namespace slmgen {
 namespace {
@@ -48,8 +49,11 @@ slm::Result<ModelOptions> resolve_recipe(const ModelRecipe& r) {
   o.seed = r.seed;
   o.untied_output = o.untied_output || r.untied;
   if (!r.tokenizer.empty()) {
-    if (r.tokenizer != "byte" && r.tokenizer != "bpe") return bad_argument("tokenizer must be byte or bpe");
+    if (r.tokenizer != "byte" && r.tokenizer != "bpe" && r.tokenizer != "bpe-merges") {
+      return bad_argument("tokenizer must be byte, bpe or bpe-merges");
+    }
     o.tokenizer = r.tokenizer == "byte" ? slm::TokenizerKind::BYTE : slm::TokenizerKind::BPE;
+    o.merge_vocabulary = r.tokenizer == "bpe-merges";
   }
   if (!r.dtype.empty()) {
     slm::DType d;
@@ -65,6 +69,9 @@ slm::Result<ModelOptions> resolve_recipe(const ModelRecipe& r) {
   if (o.tokenizer == slm::TokenizerKind::BYTE) {
     if (r.vocab && *r.vocab != slm::kByteVocabSize) return bad_argument("a byte tokenizer has exactly 259 pieces");
     hp.vocab_size = slm::kByteVocabSize;
+  } else if (o.merge_vocabulary) {
+    if (r.vocab && *r.vocab != kMergeVocabularySize) return bad_argument("the merge vocabulary has exactly 4096 pieces");
+    hp.vocab_size = kMergeVocabularySize;
   } else if (r.vocab) {
     hp.vocab_size = *r.vocab;
     if (hp.vocab_size < slm::kByteVocabSize) return bad_argument("a BPE vocabulary has at least 259 pieces");

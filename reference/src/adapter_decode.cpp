@@ -207,6 +207,10 @@ Status decode_entry(std::span<const std::uint8_t> bytes, AdapterKind kind, const
           return make_error(ErrorCode::E_ADP_SPARSE_RANGE, at, "index " + std::to_string(index) + " of " + std::to_string(e.elements));
         }
         if (fails(ErrorCode::E_ADP_SPARSE_ORDER, j > 0 && index <= previous_index)) return make_error(ErrorCode::E_ADP_SPARSE_ORDER, at);
+        // Test-only (slm_reference_faulty): the misreading "A28 per pair" that a case tells apart.
+        if (fault_active("asp-a28-per-pair") && !is_finite_f32(bytes.data() + static_cast<std::size_t>(at) + 8)) {
+          return make_error(ErrorCode::E_ADP_VALUE_NONFINITE, at + 8);
+        }
         previous_index = index;
         if (payloads) entry.indices[static_cast<std::size_t>(j)] = index;
       }

@@ -7,6 +7,7 @@
 #include "slm/fp16.h"
 #include "slm/math.h"
 #include "slm/quant.h"
+#include "check.h"
 #include "kernels_avx2.h"
 
 namespace slm {
@@ -125,7 +126,8 @@ void portable::matvec_quantized(const TensorView& w, const float* x, float* out)
 
 void rmsnorm(float* o, const float* x, const float* w, std::size_t n, float eps) {
   float ss = dot(x, x, n);
-  ss = ss / static_cast<float>(n);
+  // An f32 division by n as an f32 (exact up to 2^24); test-only fault: the misreading ss * (1/n).
+  ss = fault_active("rmsnorm-reciprocal") ? ss * (1.0f / static_cast<float>(n)) : ss / static_cast<float>(n);
   ss = ss + eps;
   const float inv = 1.0f / std::sqrt(ss);  // sqrt is correctly rounded in IEEE 754
   for (std::size_t i = 0; i < n; ++i) o[i] = w[i] * (inv * x[i]);

@@ -14,6 +14,7 @@ struct ModelOptions {
   slm::Hyperparameters hparams;
   bool untied_output = false;
   slm::TokenizerKind tokenizer = slm::TokenizerKind::BYTE;
+  bool merge_vocabulary = false;  // BPE: the merge vocabulary (slmgen/merge_vocabulary.h) instead of the synthetic one
   slm::DType embedding_dtype = slm::DType::F32;
   slm::DType attention_dtype = slm::DType::F32;  // wq wk wv wo
   slm::DType ffn_dtype = slm::DType::F32;        // w1 w2 w3

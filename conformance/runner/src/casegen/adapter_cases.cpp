@@ -97,6 +97,14 @@ slm::Status write_negative(const fs::path& root, const slmgen::AdapterNegativeCa
   return write_case(dir, expected, nullptr);
 }
 
+// What `program` makes its model continue `prompt` with.
+std::string continuation_of(const slmgen::ModelProgram& program, const std::string& prompt) {
+  for (const auto& e : program.entries) {
+    if (e.prompt == prompt) return e.continuation;
+  }
+  return {};
+}
+
 struct ApplyCase {
   std::string id, description;
   std::vector<std::pair<std::string, Bytes>> adapters;  // file name, bytes; applied in order
@@ -161,36 +169,61 @@ slm::Status write_apply(const fs::path& root, const ApplyCase& a) {
 
 // A stack whose second adapter is bound to the parent instead of the first one's descendant: the
 // answer names the failing step (2), and the first adapter's work is undone (RT-ADP-005, RT-ADP-006).
-slm::Status write_stack_failure(const fs::path& root, const Bytes& a1, const Bytes& bound_to_parent, const Bytes& parent,
-                                const std::string& parent_path) {
-  const std::string id = "adapters/stack-second-bound-to-parent";
-  const fs::path dir = root / id;
-  if (auto s = write_bytes(dir / "first.asp", a1); !s.ok()) return s;
-  if (auto s = write_bytes(dir / "second.alr", bound_to_parent); !s.ok()) return s;
+// An apply that fails at `step`: files[0] is the input, the rest the stack; a file without bytes is
+// absent (unreadable). The reference's answer is recorded, and must fail at the step planned.
+struct ApplyFailure {
+  std::string id, description;
+  std::vector<std::pair<std::string, std::optional<Bytes>>> files;
+  std::uint64_t step = 0;
+  std::vector<std::string> rules;  // besides the failing code's
+};
+
+slm::Status write_apply_failure(const fs::path& root, const ApplyFailure& f, const Bytes& parent, const std::string& parent_path) {
+  const fs::path dir = root / f.id;
+  const auto input_of = [&](const std::pair<std::string, std::optional<Bytes>>& file) -> json {
+    if (!file.second) return {{"absent", file.first}};
+    return file_input(file.first, *file.second);
+  };
   Request c;
-  c.path = (dir / "first.asp").string();
-  c.params = ops::ApplyAdapter::Params{parent_path, {(dir / "second.alr").string()}, std::nullopt};
+  ops::ApplyAdapter::Params params{parent_path, {}, std::nullopt};
+  json stack = json::array();
+  for (std::size_t k = 0; k < f.files.size(); ++k) {
+    const auto& [name, bytes] = f.files[k];
+    if (bytes) {
+      if (auto s = write_bytes(dir / name, *bytes); !s.ok()) return s;
+    }
+    if (k == 0) {
+      c.path = (dir / name).string();
+    } else {
+      params.stack.push_back((dir / name).string());
+      stack.push_back(input_of(f.files[k]));
+    }
+  }
+  c.params = params;
   const Answer a = reference_answer(c);
-  if (a.accepted || a.step != 2u) return case_error(id + ": the reference does not fail it at step 2");
+  if (a.accepted || a.step != f.step) return case_error(f.id + ": the reference does not fail it at step " + std::to_string(f.step));
   slm::ErrorCode code{};
-  if (!slm::parse_error_code(a.code, code)) return case_error(id + ": unknown code " + a.code);
+  if (!slm::parse_error_code(a.code, code)) return case_error(f.id + ": unknown code " + a.code);
   const auto& row = slm::error_info(code);
   json expect = {{"outcome", "reject"}, {"codes", {a.code}}, {"rule", row.rule}, {"phase", slm::phase_name(row.phase)}};
   if (a.offset) expect["offset"] = *a.offset;
   expect["step"] = *a.step;
-  const json expected = {{"id", id},
-                         {"spec_version", kCaseSpecVersion},
-                         {"description", "sparse, then a low-rank adapter bound to the parent instead of to the sparse one's "
-                                         "descendant: rejected at step 2 with the binding's code, nothing applied"},
-                         {"op", "apply_adapter"},
-                         {"level", "L3"},
-                         {"input", file_input("first.asp", a1)},
-                         {"parent", file_input(parent_relative(id.substr(std::string("adapters/").size())), parent)},
-                         {"stack", json::array({file_input("second.alr", bound_to_parent)})},
-                         {"options", {{"verify_digest", false}}},
-                         {"expect", expect},
-                         {"rules", {row.rule, "RT-ADP-005", "RT-ADP-006"}},
-                         {"tags", {"negative", "adapter", "stack"}}};
+  json rules = {row.rule};
+  for (const auto& r : f.rules) rules.push_back(r);
+  json expected = {{"id", f.id},
+                   {"spec_version", kCaseSpecVersion},
+                   {"description", f.description},
+                   {"op", "apply_adapter"},
+                   {"level", "L3"},
+                   {"input", input_of(f.files[0])},
+                   {"parent", file_input(parent_relative(f.id.substr(std::string("adapters/").size())), parent)}};
+  if (!stack.empty()) expected["stack"] = stack;
+  expected["options"] = {{"verify_digest", false}};
+  expected["expect"] = expect;
+  expected["rules"] = rules;
+  expected["tags"] = {"negative", "adapter", "stack"};
+  std::error_code ec;
+  fs::create_directories(dir, ec);
   return write_case(dir, expected, nullptr);
 }
 
@@ -243,7 +276,21 @@ slm::Status write_adapter_cases(const fs::path& root) {
     const slm::ModelInfo& info1 = validated1.value();
     const Bytes a2 = slm::write_adapter(slmgen::generate_adapter(info1, second));
     const Bytes a2_for_parent = slm::write_adapter(slmgen::generate_adapter(info, second));
-    if (auto s = write_stack_failure(root, a1, a2_for_parent, parent, parent_path); !s.ok()) return s;
+    // Failing steps (protocol.md 1.2): 1 the input, 2... the stack; an unreadable file fails its own step.
+    const ApplyFailure failures[] = {
+        {"adapters/stack-second-bound-to-parent",
+         "sparse, then a low-rank adapter bound to the parent instead of to the sparse one's descendant: rejected at "
+         "step 2 with the binding's code, nothing applied",
+         {{"first.asp", a1}, {"second.alr", a2_for_parent}}, 2, {"RT-ADP-005", "RT-ADP-006"}},
+        {"adapters/apply-input-unreadable", "the input adapter file does not exist: E_IO_READ at step 1",
+         {{"missing.asp", std::nullopt}, {"second.alr", a2}}, 1, {"RT-ADP-006"}},
+        {"adapters/apply-stack-unreadable",
+         "the first adapter is valid, the stack's file does not exist: E_IO_READ at step 2 (the file's own step)",
+         {{"first.asp", a1}, {"missing.alr", std::nullopt}}, 2, {"RT-ADP-006"}},
+    };
+    for (const auto& f : failures) {
+      if (auto s = write_apply_failure(root, f, parent, parent_path); !s.ok()) return s;
+    }
     cases.push_back({"adapters/apply-stack", "sparse then low-rank: adapter 2 binds to the descendant of adapter 1; lineage lists both",
                      {{"first.asp", a1}, {"second.alr", a2}}, {"RT-ADP-005", "RT-ADP-007"}, std::nullopt, std::nullopt,
                      shared_parent, parent_path});
@@ -278,9 +325,24 @@ slm::Status write_adapter_cases(const fs::path& root) {
                   {{file, slm::write_adapter(fix)}},
                   kind == slm::AdapterKind::SPARSE ? std::vector<std::string>{"RT-ADP-001", "RT-ADP-007"}
                                                    : std::vector<std::string>{"RT-ADP-002", "RT-ADP-007"},
-                  g, std::string("4"), json{{"program", "program.json"}, {"sha256", slm::to_hex(slm::sha256(programmed_parent))}},
+                  g, continuation_of(fixed, g.prompt), json{{"program", "program.json"}, {"sha256", slm::to_hex(slm::sha256(programmed_parent))}},
                   cache.string()};
       cases.push_back(std::move(c));
+      if (kind == slm::AdapterKind::SPARSE) {
+        // A request with a prompt generates, even an empty one (protocol.md 1.2): BOS alone, no step.
+        GenerateParams empty;
+        empty.prompt = "";
+        empty.max_tokens = 0;
+        cases.push_back({"adapters/fix-sparse-empty-prompt",
+                         "the sparse fix with a request whose prompt is empty and max_tokens 0: the descendant still "
+                         "generates (prompt_tokens [BOS], no tokens, stop reason max_tokens)",
+                         {{file, slm::write_adapter(fix)}},
+                         {"RT-ADP-001", "RT-GEN-001"},
+                         empty,
+                         std::nullopt,
+                         json{{"program", "../fix-sparse/program.json"}, {"sha256", slm::to_hex(slm::sha256(programmed_parent))}},
+                         cache.string()});
+      }
     }
   }
   for (const auto& c : cases) {

@@ -50,6 +50,7 @@ struct Golden {
   std::optional<std::string> promised;  // what the program says the continuation is
   bool toy = false;                     // input: the toy-vocabulary model (runtime-tokenizer.md 6.2)
   std::optional<std::vector<std::uint32_t>> spec_ids;  // the ids the spec's hand-computed vector gives
+  bool bit_exact = false;  // the case is about the last bit of f32 arithmetic (tagged "bit-exact")
 };
 
 slmgen::ModelRecipe recipe(std::string preset, std::uint64_t seed, std::string tokenizer = "", std::string dtype = "") {
@@ -136,6 +137,88 @@ std::vector<Golden> goldens() {
   }
   tokenize("bpe-leading-space-decode", "decode drops the dummy space after BOS only", bpe512, " leading", true,
            {"RT-TOK-011", "RT-TOK-013"});
+  tokenize("bpe-no-bos-keeps-dummy-space", "add_bos false: no BOS, so decode keeps the dummy space (text \" no bos\")",
+           bpe512, "no bos", false, {"RT-TOK-005", "RT-TOK-011"});
+  // The merge vocabulary (generators.md 2.1): 4096 pieces, 3794 merges with scores tied in threes.
+  // Each text below was chosen so that a plausible misreading of RT-TOK-002..006 gives other ids;
+  // conformance/tests/test_tokenize_goldens.py checks that each misreading fails some case here.
+  const auto merges = recipe("tiny", 5, "bpe-merges");
+  struct Merge {
+    const char* id;
+    const char* description;
+    std::string text;
+    std::vector<std::string> rules;
+    bool add_bos = true;
+  };
+  const std::vector<std::string> M = {"RT-TOK-004"}, U = {"RT-TOK-002", "RT-TOK-003"};
+  const Merge merge_cases[] = {
+      // equal scores: the leftmost pair, never the rightmost, never the lowest id
+      {"tie-leftmost-kkkgz", "tied scores: the leftmost pair merges first (kk k, not k kk)", "kkkgz", M},
+      {"tie-leftmost-ppooo", "tied scores: the leftmost pair merges first", "ppooo", M},
+      {"tie-leftmost-syyym", "tied scores: the leftmost pair merges first", "syyym", M},
+      {"tie-not-lowest-id-wskar", "tied scores: position decides, not the merged piece's id", "wskar", M},
+      {"tie-not-lowest-id-qubf", "tied scores: position decides, not the merged piece's id", "qubf", M},
+      {"tie-not-lowest-id-oaf", "tied scores: position decides, not the merged piece's id", "oaf", M},
+      {"tie-not-lowest-id-nkzrubf", "tied scores: position decides, not the merged piece's id", "nkzrubf", M},
+      // scores decide, not ids: every 97th merge outscores older ones
+      {"score-not-id-day-and", "a later piece with a higher score merges first: ids do not rank merges", "day and", M},
+      {"score-not-id-at-day", "a later piece with a higher score merges first", "at day at for", M},
+      {"score-not-id-xojtcdqn", "a later piece with a higher score merges first", "xojtcdqn", M},
+      // pair merges, not longest match
+      {"not-longest-match-little", "merging pairs is not taking the longest piece at each position", "little said in and", M},
+      {"not-longest-match-csjqp", "merging pairs is not taking the longest piece at each position", "csjqp", M},
+      {"unreachable-hello", "HELLO is a piece, but H E L L O have none: byte fallback, and bytes never merge", "HELLO",
+       {"RT-TOK-003", "RT-TOK-004"}},
+      {"unreachable-space-hello", "\" HELLO\" is a piece no merge reaches", "say HELLO", {"RT-TOK-003", "RT-TOK-004"}},
+      {"fallback-never-merges-qq", "QQ is a piece; the byte tokens of Q Q never merge into it", "QQ", {"RT-TOK-004", "RT-TOK-006"}},
+      {"fallback-never-merges-qqq", "byte-fallback tokens never merge, on either side", "QQQ and QQ", {"RT-TOK-004", "RT-TOK-006"}},
+      // long merge chains: aa, aaaa, a^8, a^16 share the top score
+      {"chain-16", "a^16: four levels of merges of tied pieces down to one piece", std::string(16, 'a'), M},
+      {"chain-17", "a^17: the chain, then a leftover a", std::string(17, 'a'), M},
+      {"chain-7", "a^7: aaaa aa a", std::string(7, 'a'), M},
+      {"chain-37", "a^32, a space, a^5", std::string(32, 'a') + " " + std::string(5, 'a'), M},
+      // whitespace
+      {"spaces-two", "a run of two spaces between words", "a  b", {"RT-TOK-002", "RT-TOK-004"}},
+      {"spaces-only", "spaces only: the dummy space and three more", "   ", {"RT-TOK-002", "RT-TOK-004"}},
+      {"newlines", "runs of newlines", "\n\n\nx\n", {"RT-TOK-002", "RT-TOK-004"}},
+      {"space-newline-mix", "spaces and newlines mixed", "x \n y \n\n z", {"RT-TOK-002", "RT-TOK-004"}},
+      {"trailing-spaces", "trailing spaces", "end   ", {"RT-TOK-002", "RT-TOK-004"}},
+      {"leading-spaces", "leading spaces after the dummy space", "   start", {"RT-TOK-002", "RT-TOK-004"}},
+      // multi-byte UTF-8: pieces for \u00e9 \u20ac \u65e5 \u672c \U0001F600, byte fallback for the rest
+      {"utf8-cafe", "a two-byte piece inside a word", "caf\xC3\xA9", {"RT-TOK-002", "RT-TOK-004"}},
+      {"utf8-nihon", "two three-byte pieces", "\xE6\x97\xA5\xE6\x9C\xAC", {"RT-TOK-002", "RT-TOK-004"}},
+      {"utf8-nihongo", "two pieces, then a code point without one: three byte tokens", "\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E", U},
+      {"utf8-emoji", "a four-byte piece three times", "\xF0\x9F\x98\x80\xF0\x9F\x98\x80\xF0\x9F\x98\x80", {"RT-TOK-002", "RT-TOK-004"}},
+      {"utf8-euro", "euro signs and an e-acute among ASCII", "\xE2\x82\xAC\xE2\x82\xAC and \xC3\xA9", {"RT-TOK-002", "RT-TOK-004"}},
+      {"utf8-fallback-in-word", "u-umlaut has no piece: two byte tokens inside a word", "Z\xC3\xBCrich \xC3\xBC", U},
+      {"digits", "digits and punctuation without pieces fall back to bytes", "in 2026, 42.", U},
+      {"capitals", "capital letters fall back to bytes", "Hello World", U},
+      // the first and last id of each range
+      {"id-first-byte-piece", "NUL: byte piece <0x00>, id 3", std::string(1, '\0'), {"RT-TOK-003"}},
+      {"id-last-byte-piece", "0xFF (text_hex): byte piece <0xFF>, id 258", "\xFF", {"RT-TOK-002", "RT-TOK-003"}},
+      {"id-first-normal-piece", "\" \" is id 259, the first normal piece (the dummy space, alone)", "Q", {"RT-TOK-002", "RT-TOK-003"}},
+      {"id-first-merge", "\"iz\" is id 302, the first merged piece", "iz", M},
+      {"id-last-piece", "\"mbf.sn\" is id 4095, the last piece", "mbf.sn", M},
+      // invalid UTF-8, sent as text_hex
+      {"invalid-unit-stops-at-4", "a continuation run: a unit takes at most 4 bytes", "a\x80\x80\x80\x80" "b", U},
+      {"invalid-lead-then-ascii", "a lead byte followed by ASCII is a unit of its own", "\xC3" "A\xC3", U},
+      {"invalid-truncated", "a three-byte sequence cut after two bytes", "\xE6\x97x\xE6\x97\xA5", U},
+      {"invalid-continuation-first", "continuation bytes first: a unit of their own after the dummy space", "\x80\x80" "ab", U},
+      // BOS
+      {"no-bos", "add_bos false: the same merges, no BOS", "the rain", {"RT-TOK-005"}, false},
+      {"empty-no-bos", "empty text, add_bos false: no ids at all", "", {"RT-TOK-002", "RT-TOK-005"}, false},
+      // prose
+      {"sentence-lily", "a sentence", "once upon a time, there was a little girl named lily.", M},
+      {"sentence-ball", "a sentence", "she liked to play outside in the sun. one day, she saw a big, red ball.", M},
+      {"apostrophes", "apostrophes have a piece; the question mark falls back", "it's lily's ball, isn't it?", M},
+      {"paragraph", "a paragraph mixing everything above",
+       "the little dog ran to the park.\n\nhe saw a ball, a stick and a caf\xC3\xA9 that sold \xE2\x82\xAC" "5 tea.  "
+       "\"wow,\" he said.  aaaaaaaa! \xE6\x97\xA5\xE6\x9C\xAC \xF0\x9F\x98\x80\n",
+       {"RT-TOK-002", "RT-TOK-003", "RT-TOK-004"}},
+  };
+  for (const Merge& m : merge_cases) {
+    tokenize(std::string("merges-") + m.id, std::string("merge vocabulary: ") + m.description, merges, m.text, m.add_bos, m.rules);
+  }
 
   auto generate = [&](std::string id, std::string description, std::vector<std::string> rules) -> Golden& {
     Golden g;
@@ -181,6 +264,17 @@ std::vector<Golden> goldens() {
     g.recipe->kv_heads = 2;
     g.gen().prompt = "The quick";
     g.gen().max_tokens = 12;
+  }
+  {  // rmsnorm's ss / n (runtime.md 2): at dim 48, ss * (1/48) differs from it in the last bit
+    auto& g = generate("random-greedy-rmsnorm-dim48",
+                       "random tiny model at dim 48 (not a power of two), greedy: rmsnorm divides ss by n as f32 "
+                       "values, never multiplies by 1/n; the logits' XXH64 tells the two apart",
+                       {"RT-FWD-001"});
+    g.recipe = recipe("tiny", 14, "byte", "f32");
+    g.recipe->dim = 48;
+    g.gen().prompt = "rmsnorm";
+    g.gen().max_tokens = 8;
+    g.bit_exact = true;
   }
   struct Sampling {
     const char* id;
@@ -334,7 +428,7 @@ slm::Status write_golden(const fs::path& root, const Golden& g, const fs::path& 
   // that claims bit-exactness reproduces them (spec/protocol.md 1.1).
   const std::string op(op_name(g.params));
   json tags = {op, g.program ? "programmed" : "generated-input"};
-  if (g.generates() && g.gen().temperature > 0 && !g.program) tags.push_back("bit-exact");
+  if (g.bit_exact || (g.generates() && g.gen().temperature > 0 && !g.program)) tags.push_back("bit-exact");
   const json expected = {{"id", g.id},
                          {"spec_version", kCaseSpecVersion},
                          {"description", g.description},
