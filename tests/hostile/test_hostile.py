@@ -867,21 +867,21 @@ class SpecialInputTest(HostileCase):
 #    commits a complete output or nothing.
 
 def mutate(rng, data, pool, header):
-    op = rng.choice(("flip", "flip-header", "truncate", "extend", "splice"))
+    kind = rng.choice(("flip", "flip-header", "truncate", "extend", "splice"))
     b = bytearray(data)
-    if op in ("flip", "flip-header"):
+    if kind in ("flip", "flip-header"):
         for _ in range(rng.randint(1, 3)):
-            i = rng.randrange(min(header, len(b)) if op == "flip-header" else len(b))
+            i = rng.randrange(min(header, len(b)) if kind == "flip-header" else len(b))
             b[i] ^= rng.randrange(1, 256)
-    elif op == "truncate":
+    elif kind == "truncate":
         b = b[: rng.randrange(len(b))]
-    elif op == "extend":
+    elif kind == "extend":
         b += bytes(rng.randrange(256) for _ in range(rng.randint(1, 128)))
     else:
         other = rng.choice(pool)
         b = b[: rng.randrange(len(b))] + other[rng.randrange(len(other)):]
     resealed = rng.random() < 0.5
-    return ("resealed " if resealed else "") + op, reseal(b) if resealed else bytes(b)
+    return ("resealed " if resealed else "") + kind, reseal(b) if resealed else bytes(b)
 
 
 class MutationTest(HostileCase):
