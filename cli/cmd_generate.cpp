@@ -13,50 +13,12 @@
 
 namespace slmcli {
 
-namespace {
-
-// A failure and the file it is about (an adapter's label carries its place in the stack).
-struct Failure {
-  std::string file;
-  slm::Status status;
-};
-
-// The model to run: the file itself, or the descendant its adapters make, applied in memory in
-// order (all or nothing, spec/adapters.md) as `slm adapter apply` would write it.
-slm::Result<std::shared_ptr<slm::LoadedModel>> load_with_adapters(const GenerateArgs& args, Failure& failure) {
-  failure.file = args.model;
-  if (args.adapters.empty()) return slm::load_model_file(args.model);
-  slm::ModelInfo info;
-  auto bytes = slm::read_fully_validated(args.model, info);
-  if (!bytes.ok()) return bytes.status();
-  std::vector<std::vector<std::uint8_t>> adapters;
-  for (std::size_t k = 0; k < args.adapters.size(); ++k) {
-    auto adapter = slm::read_adapter_file(args.adapters[k]);
-    if (!adapter.ok()) {
-      failure.file = adapter_label(args.adapters[k], k, args.adapters.size());
-      return adapter.status();
-    }
-    adapters.push_back(std::move(adapter.value()));
-  }
-  const std::vector<std::span<const std::uint8_t>> stack(adapters.begin(), adapters.end());
-  slm::VectorSink descendant;
-  std::size_t failed = slm::kNoAdapter;
-  auto applied = slm::apply_stack(bytes.value(), info, stack, &descendant, &failed);
-  if (!applied.ok()) {
-    if (failed < args.adapters.size()) failure.file = adapter_label(args.adapters[failed], failed, args.adapters.size());
-    return applied.status();
-  }
-  bytes.value().clear();
-  bytes.value().shrink_to_fit();  // the parent is no longer needed: keep one model in memory
-  return slm::load_model(std::move(descendant.bytes()));
-}
-
-}  // namespace
 
 int run_generate(const GenerateArgs& args) {
-  Failure failure;
-  auto model = load_with_adapters(args, failure);
-  if (!model.ok()) return report_failure("generate", failure.file, model.status());
+  std::string failed_file;
+  auto loaded = load_with_adapters(args.model, args.adapters, failed_file);
+  if (!loaded.ok()) return report_failure("generate", failed_file, loaded.status());
+  const auto model = slm::Result<std::shared_ptr<slm::LoadedModel>>(loaded->model);
   slm::GenerateRequest request;
   request.prompt = args.prompt;
   request.max_tokens = args.max_tokens;

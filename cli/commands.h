@@ -5,6 +5,11 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+#include <optional>
+
+#include "slm/adapter.h"
+#include "slm/model_file.h"
 #include "slmconf/runner.h"
 #include "slmgen/recipe.h"
 
@@ -53,6 +58,35 @@ struct TokenizeArgs {
   bool json = false, no_bos = false;
 };
 int run_tokenize(const TokenizeArgs& args);
+
+// The model to run: the file, or the descendant its adapters make in memory, in order, all or
+// nothing (spec/adapters.md). On failure `failed_file` names the file at fault (an adapter's label
+// carries its place in the stack).
+struct LoadedStack {
+  std::shared_ptr<slm::LoadedModel> model;
+  std::optional<slm::Lineage> lineage;  // with adapters
+};
+[[nodiscard]] slm::Result<LoadedStack> load_with_adapters(const std::string& model, const std::vector<std::string>& adapters,
+                                                          std::string& failed_file);
+
+struct EvalArgs {
+  std::string model;
+  std::vector<std::string> sets, adapters;
+  std::string baseline, policy, output;
+  bool json = false, progress = true;
+};
+int run_eval(const EvalArgs& args);
+
+struct GateArgs {
+  std::string sidecar, policy, baseline;
+};
+int run_gate(const GateArgs& args);
+
+struct ScorecardArgs {
+  std::vector<std::string> sidecars;
+  std::string output;
+};
+int run_scorecard(const ScorecardArgs& args);
 
 struct ConvertArgs {
   std::string from_llama2c, to_llama2c, tokenizer, output, dtype;

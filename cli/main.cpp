@@ -171,6 +171,25 @@ int main(int argc, char** argv) {
   tk->add_flag("--json", tokenize.json, "ids and their pieces as JSON");
   tk->add_flag("--no-bos", tokenize.no_bos, "do not add BOS");
 
+  slmcli::EvalArgs eval;
+  auto* ev = app.add_subcommand("eval", "Run eval sets on a model and write sidecars (spec/eval.md); exit 1 if a gate fails");
+  ev->add_option("model", eval.model, ".slm file")->required();
+  ev->add_option("sets", eval.sets, "eval set files (.jsonl)")->required();
+  ev->add_option("--adapter", eval.adapters, "adapter applied in memory, in order (repeatable)");
+  ev->add_option("--baseline", eval.baseline, "the parent's sidecar: a case it passed must pass (one set)");
+  ev->add_option("--policy", eval.policy, "gate policy (JSON)");
+  ev->add_option("-o,--output", eval.output, "sidecar to write (a directory for several sets)")->required();
+  ev->add_flag("--json", eval.json, "print only the sidecars' paths");
+  slmcli::GateArgs gate;
+  auto* gt = app.add_subcommand("gate", "Re-judge a sidecar without running the model; exit 1 if the gate fails");
+  gt->add_option("sidecar", gate.sidecar, "sidecar (JSON)")->required();
+  gt->add_option("--policy", gate.policy, "another policy (JSON)");
+  gt->add_option("--baseline", gate.baseline, "a baseline sidecar");
+  slmcli::ScorecardArgs scorecard;
+  auto* sc = app.add_subcommand("scorecard", "Sets x pass rate x verdict of several sidecars (JSON and Markdown)");
+  sc->add_option("sidecars", scorecard.sidecars, "sidecars")->required();
+  sc->add_option("-o,--output", scorecard.output, "OUT.json (OUT.md is written beside it)")->required();
+
   slmcli::ConvertArgs convert;
   auto* cv = app.add_subcommand("convert", "llama2.c checkpoint + tokenizer.bin <-> .slm");
   cv->add_option("--from-llama2c", convert.from_llama2c, "llama2.c float32 checkpoint to import");
@@ -228,6 +247,9 @@ int main(int argc, char** argv) {
   if (*p) return slmcli::run_protocol();
   if (*g) return slmcli::run_generate(generate);
   if (*tk) return slmcli::run_tokenize(tokenize);
+  if (*ev) return slmcli::run_eval(eval);
+  if (*gt) return slmcli::run_gate(gate);
+  if (*sc) return slmcli::run_scorecard(scorecard);
   if (*cv) return slmcli::run_convert(convert);
   if (*adv) return slmcli::run_adapter_validate(adapter);
   if (*adi) return slmcli::run_adapter_inspect(adapter);

@@ -46,7 +46,8 @@ ap.add_argument("--flip-flags", action="store_true")
 ap.add_argument("--drop-last-token", action="store_true")
 ap.add_argument("--sleep", type=float, default=0.0)
 ap.add_argument("--wrong-step", action="store_true")
-ap.add_argument("--generate-on-nonempty-prompt", action="store_true")  # misreads what makes apply generate
+ap.add_argument("--generate-on-nonempty-prompt", action="store_true")
+ap.add_argument("--tamper-eval", choices=["output", "set-digest", "gate"], default="")  # one wrong field of a sidecar  # misreads what makes apply generate
 args = ap.parse_args()
 if args.daemon and os.fork() == 0:
     os.setsid()  # leaves the runtime's process group: only a subreaper runner can still end it
@@ -78,6 +79,14 @@ def ask_reference(request):
         reply["tokens"].pop()
     if args.wrong_step and "step" in reply:
         reply["step"] += 1
+    if args.tamper_eval and "sidecar" in reply:
+        sidecar = reply["sidecar"]
+        if args.tamper_eval == "output":
+            sidecar["results"][-1]["output"] = sidecar["results"][-1].get("output", "") + "!"
+        elif args.tamper_eval == "set-digest":
+            sidecar["set"]["digest"] = "0" * 64
+        else:
+            sidecar["gate"]["passed"] = not sidecar["gate"]["passed"]
     return reply
 
 

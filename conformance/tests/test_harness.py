@@ -351,6 +351,18 @@ class Harness(unittest.TestCase):
             self.assertEqual(res[case]["outcome"], "fail")
             self.assertEqual(res[case]["reason"], f"step {step + 1}, expected {step}")
 
+    def test_a_wrong_sidecar_field_fails_with_the_field_named(self):
+        # L5: the reproducible part is judged field by field; the message names the first difference.
+        expect = {"output": "results[sum].output is \"4!\", expected \"4\"",
+                  "set-digest": "set.digest is \"" + "0" * 64,
+                  "gate": "gate.passed is false, expected true"}
+        for tamper, says in expect.items():
+            with self.subTest(tamper=tamper):
+                conform(f"cmd:{PY} {FAKE} {SLM} --tamper-eval {tamper}", self.report(tamper), "--only", "eval/hello-fix-sparse")
+                res = results(self.report(tamper))["eval/hello-fix-sparse"]
+                self.assertEqual(res["outcome"], "fail")
+                self.assertTrue(res["reason"].startswith(says), res["reason"])
+
     def test_each_spec_reading_has_a_case_that_tells_it_apart(self):
         # Misreadings an outside implementer met (issue 11), each injected into an otherwise correct
         # runtime: exactly the case written for it fails.
@@ -417,7 +429,7 @@ class Harness(unittest.TestCase):
                 self.assertEqual(r.returncode, 1)
                 res = results(self.report(fault))
                 failing = {i for i, c in res.items() if c["outcome"] != "pass"}
-                generating = {i for i in res if case_op(i) == "generate" or "request" in expected(i)}
+                generating = {i for i in res if case_op(i) in ("generate", "eval") or "request" in expected(i)}
                 self.assertTrue(failing <= generating, failing - generating)
                 programmed = {i for i in res if i.startswith("generate/programmed-")}
                 self.assertTrue(programmed and programmed <= failing, programmed - failing)

@@ -16,6 +16,9 @@ CASES = os.path.join(SOURCE, "conformance", "cases")
 
 # Rules no input file can trigger, and where they are tested instead.
 NOT_FILE_TESTABLE = {
+    "SLM-EVAL-002": "policy files: cli.eval test_a_bad_policy_is_refused (the harness sends no policy yet)",
+    "SLM-EVAL-003": "a baseline of another set: cli.eval test_a_baseline_of_another_set_is_refused",
+    "SLM-EVAL-004": "an edited sidecar: cli.eval test_an_edited_sidecar_is_refused",
     "SLM-LIM-007": "address space of the runtime: reference test Load.RefusesFileBeyondAddressSpace, wasm/loader.mjs",
     "SLM-IO-002": "output write failures: reference tests OutputSet.*, tests/hostile (disk full, kill between outputs)",
     "SLM-TOOL-001": "an output that is an input: OutputSet.RefusesAnOutputThatIsAnInput, tests/hostile",

@@ -387,4 +387,35 @@ Result<StackOutcome> apply_stack(std::span<const std::uint8_t> parent_file, cons
   return out;
 }
 
+Result<LoadedDescendant> load_descendant(const std::string& parent, const std::vector<std::string>& adapter_paths,
+                                         std::size_t* failed_adapter) {
+  if (failed_adapter) *failed_adapter = kNoAdapter;
+  if (adapter_paths.empty()) {
+    auto loaded = load_model_file(parent);
+    if (!loaded.ok()) return loaded.status();
+    return LoadedDescendant{loaded.value(), std::nullopt};
+  }
+  ModelInfo info;
+  auto bytes = read_fully_validated(parent, info);  // adapters bind to the parent's content digest
+  if (!bytes.ok()) return bytes.status();
+  std::vector<std::vector<std::uint8_t>> adapters;
+  for (std::size_t k = 0; k < adapter_paths.size(); ++k) {
+    auto adapter = read_adapter_file(adapter_paths[k]);
+    if (!adapter.ok()) {
+      if (failed_adapter) *failed_adapter = k;
+      return adapter.status();
+    }
+    adapters.push_back(std::move(adapter.value()));
+  }
+  const std::vector<std::span<const std::uint8_t>> stack(adapters.begin(), adapters.end());
+  VectorSink descendant;
+  auto applied = apply_stack(bytes.value(), info, stack, &descendant, failed_adapter);
+  if (!applied.ok()) return applied.status();
+  bytes.value().clear();
+  bytes.value().shrink_to_fit();  // the parent is no longer needed: keep one model in memory
+  auto loaded = load_model(std::move(descendant.bytes()));
+  if (!loaded.ok()) return loaded.status();
+  return LoadedDescendant{loaded.value(), applied->lineage};
+}
+
 }  // namespace slm

@@ -64,6 +64,10 @@ TEST(Negatives, FileSourceGivesTheSameVerdictAsSpan) {
 const std::set<std::string> kCodesTestedElsewhere = {
     "E_LIMIT_ADDRESS_SPACE",  // Load.RefusesFileBeyondAddressSpace
     "E_IO_READ",              // Load.MissingFileIsAnIoError
+    "E_EVAL_SET",             // conformance/cases/eval/set-*, cli.eval (eval sets are not model files)
+    "E_EVAL_POLICY",          // cli.eval test_a_bad_policy_is_refused
+    "E_EVAL_BASELINE",        // cli.eval test_a_baseline_of_another_set_is_refused
+    "E_EVAL_SIDECAR",         // cli.eval test_an_edited_sidecar_is_refused
     "E_IO_WRITE",             // OutputSet.AFailedWriteOfOneOutputLeavesEveryFileAsItWas
     "E_OUT_IS_INPUT",         // OutputSet.RefusesAnOutputThatIsAnInput, tests/hostile
     "E_OUT_CLASH",            // OutputSet.RefusesTwoOutputsThatAreOneFile, tests/hostile

@@ -14,6 +14,9 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
 #include <span>
 #include <vector>
 
@@ -21,6 +24,7 @@
 #include "slm/byte_sink.h"
 #include "slm/errors.h"
 #include "slm/format.h"
+#include "slm/model_file.h"
 #include "slm/validate.h"
 
 namespace slm {
@@ -68,5 +72,15 @@ void materialize_delta_range(AdapterKind kind, const AdapterEntry& entry, std::u
 // decode_adapter_without_payloads(adapter_file)'s (or decode_adapter's) entries.
 void materialize_delta_range(AdapterKind kind, const AdapterEntry& entry, std::span<const std::uint8_t> adapter_file,
                              std::uint64_t begin, std::span<float> out);
+
+// The model a runtime runs: the file at `parent`, or, with adapters, the descendant they make,
+// applied in order in memory (apply_stack, all or nothing), with its lineage. On failure
+// *failed_adapter is the index of the adapter at fault, or kNoAdapter when the parent is.
+struct LoadedDescendant {
+  std::shared_ptr<LoadedModel> model;
+  std::optional<Lineage> lineage;  // with adapters only
+};
+[[nodiscard]] Result<LoadedDescendant> load_descendant(const std::string& parent, const std::vector<std::string>& adapters,
+                                                       std::size_t* failed_adapter = nullptr);
 
 }  // namespace slm

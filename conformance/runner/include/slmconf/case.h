@@ -152,6 +152,23 @@ struct ApplyAdapter {
   };
 };
 
+// eval: the input model (through `adapters`, in order) runs an eval set (spec/eval.md); the answer
+// is the sidecar's reproducible part (L5).
+struct Eval {
+  static constexpr std::string_view name = "eval";
+  struct Params {
+    std::string set;
+    std::vector<std::string> adapters;
+    std::optional<std::string> policy, baseline;
+  };
+  struct Output {
+    std::string sidecar;  // the reproducible part, canonical JSON (eval.md 2)
+  };
+  struct Expect {
+    std::string sidecar;  // canonical JSON
+  };
+};
+
 template <class... Op>
 struct List {
   using Params = std::variant<typename Op::Params...>;
@@ -160,7 +177,7 @@ struct List {
 };
 
 // Every operation, in the order the spec introduces them.
-using All = List<Validate, Tokenize, Generate, ValidateAdapter, ApplyAdapter>;
+using All = List<Validate, Tokenize, Generate, ValidateAdapter, ApplyAdapter, Eval>;
 
 }  // namespace ops
 

@@ -37,6 +37,10 @@ nlohmann::ordered_json logits_expectation(const std::vector<std::vector<float>>&
 // The L4 goldens: tokenize/ and generate/ (golden_cases.cpp).
 slm::Status write_golden_cases(const std::filesystem::path& root);
 
+// eval/: the hello set on the buggy parent, through each fix, and a faulty set (eval_cases.cpp).
+// Runs after the adapter cases, whose fix adapters and program it uses.
+slm::Status write_eval_cases(const std::filesystem::path& root);
+
 // adapters/: negatives, valid applications, a stack and a fix (adapter_cases.cpp).
 slm::Status write_adapter_cases(const std::filesystem::path& root);
 

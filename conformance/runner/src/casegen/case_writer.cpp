@@ -183,6 +183,7 @@ slm::Status write_generated_cases(const std::string& dir) {
   if (auto s = write_absent(root); !s.ok()) return s;
   if (auto s = write_golden_cases(root); !s.ok()) return s;
   if (auto s = write_adapter_cases(root); !s.ok()) return s;
+  if (auto s = write_eval_cases(root); !s.ok()) return s;
   return write_manifest(root);
 }
 

@@ -1,6 +1,6 @@
 #include "slmconf/program_json.h"
 
-#include "json_fields.h"
+#include "slmconf/json_fields.h"
 
 #include <algorithm>
 #include <limits>

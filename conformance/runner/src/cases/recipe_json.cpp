@@ -1,6 +1,6 @@
 #include "slmconf/recipe_json.h"
 
-#include "json_fields.h"
+#include "slmconf/json_fields.h"
 
 namespace slmconf {
 

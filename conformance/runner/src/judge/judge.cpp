@@ -72,7 +72,7 @@ CaseResult judge(const Case& c, const Attempt& attempt) {
   r.got = a.accepted ? std::visit([](const auto& o) { return Behaviour<OpOf<decltype(o)>>::describe(o); }, a.output)
                      : describe(false, a.code, a.offset);
   const bool l1 = a.accepted == c.expect.accept;
-  bool l2 = l1, l3 = true, l4 = true;
+  bool l2 = l1, l3 = true, l4 = true, l5 = true;
   std::string reason = l1 ? "" : (a.accepted ? "accepted an invalid input" : "rejected a valid input");
   if (l1 && !c.expect.accept) {
     l2 = std::find(c.expect.codes.begin(), c.expect.codes.end(), a.code) != c.expect.codes.end();
@@ -87,14 +87,15 @@ CaseResult judge(const Case& c, const Attempt& attempt) {
           [&](const auto& e) -> Judgement {
             using OutputT = typename OpOf<decltype(e)>::Output;
             const auto* o = std::get_if<OutputT>(&a.output);
-            if (!o) return {Mismatch{"the answer carries another operation's outputs"}, std::nullopt};
+            if (!o) return {Mismatch{"the answer carries another operation's outputs"}, std::nullopt, std::nullopt};
             return Behaviour<OpOf<decltype(e)>>::judge(e, *o, c.level);
           },
           c.expect.on_accept);
       // The first mismatch, in level order, is the reason shown.
       l3 = !j.l3;
       l4 = !j.l4;
-      reason = j.l3 ? j.l3->reason : j.l4 ? j.l4->reason : "";
+      l5 = !j.l5;
+      reason = j.l3 ? j.l3->reason : j.l4 ? j.l4->reason : j.l5 ? j.l5->reason : "";
     } else {
       if (c.expect.offset && a.offset != c.expect.offset) {
         l3 = false;
@@ -110,11 +111,13 @@ CaseResult judge(const Case& c, const Attempt& attempt) {
     }
   }
   if (top >= 4) l4 = l4 && l2 && l3;
+  if (top >= 5) l5 = l5 && l2 && l3 && l4;
   r.levels[Level::L1] = l1;
   if (top >= 2) r.levels[Level::L2] = l2;
   if (top >= 3) r.levels[Level::L3] = l3;
   if (top >= 4) r.levels[Level::L4] = l4;
-  const bool pass = l1 && (top < 2 || l2) && (top < 3 || l3) && (top < 4 || l4);
+  if (top >= 5) r.levels[Level::L5] = l5;
+  const bool pass = l1 && (top < 2 || l2) && (top < 3 || l3) && (top < 4 || l4) && (top < 5 || l5);
   r.outcome = pass ? Outcome::PASS : Outcome::FAIL;
   r.reason = reason;
   return r;

@@ -14,7 +14,7 @@
 #include "slm/format.h"
 #include "slm/source.h"
 #include "slm/validate.h"
-#include "json_fields.h"
+#include "slmconf/json_fields.h"
 #include "slmconf/case.h"
 
 namespace slmconf {
@@ -43,7 +43,7 @@ struct Mismatch {
 // An accepting answer judged beyond the verdict: at L3 and at L4, nothing (the level holds) or the
 // first mismatch.
 struct Judgement {
-  std::optional<Mismatch> l3, l4;
+  std::optional<Mismatch> l3, l4, l5;
 };
 
 template <class Op>
@@ -70,7 +70,7 @@ struct Behaviour {
   // The reference's execution of a request on `path`.
   static Answer reference(const std::string& path, const Params& params);
 
-  // L3 and L4 of an accepting answer; short texts of what was expected and what came back.
+  // L3, L4 and L5 of an accepting answer; short texts of what was expected and what came back.
   static Judgement judge(const Expect& expect, const Output& output, Level level);
   static std::string describe(const Expect& expect);
   static std::string describe(const Output& output);
@@ -155,8 +155,6 @@ Answer acceptance(OpOutput output);  // the output's alternative is built in pla
 [[nodiscard]] slm::Result<std::vector<TensorDigest>> tensor_digests(slm::ByteSource& file, const slm::ModelInfo& info);
 wire::ordered tensors_to_json(const std::vector<TensorDigest>& tensors);
 
-// Shortest-form UTF-8 without surrogates, at most U+10FFFF: what a JSON string can carry.
-bool is_utf8(const std::string& s);
 
 slm::Status case_error(const std::string& message);  // E_CASE_INVALID
 

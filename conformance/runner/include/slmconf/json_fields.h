@@ -17,4 +17,7 @@ namespace slmconf {
 [[nodiscard]] bool read_u64(const nlohmann::json& j, const char* key, std::uint64_t& out);
 [[nodiscard]] bool read_f32(const nlohmann::json& j, const char* key, float& out);  // finite as an f32
 
+// Shortest-form UTF-8 without surrogates, at most U+10FFFF: what a JSON string can carry.
+bool is_utf8(const std::string& s);
+
 }  // namespace slmconf
