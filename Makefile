@@ -70,6 +70,7 @@ bench: build
 	python3 bench/validate_throughput.py --slm $(SLM) --out reports/bench
 	python3 bench/generate_throughput.py --bin $(BUILD)/bin --out reports/bench
 	python3 bench/apply_memory.py --slm $(SLM) --out reports/bench
+	python3 bench/eval_throughput.py --slm $(SLM) --out reports/bench
 	$(BUILD)/bin/slm_micro_bench --benchmark_out=reports/bench/micro.json --benchmark_out_format=json
 
 # Every CMake build type builds warning-free (-Werror) and passes the unit tests; not part of

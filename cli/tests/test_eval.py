@@ -96,6 +96,79 @@ class Eval(unittest.TestCase):
         self.assertEqual(r.returncode, 1, r.stderr)
         self.assertIn("E_EVAL_BASELINE", r.stderr)
 
+    def test_the_spec_port_agrees_with_every_committed_eval_case(self):
+        # conformance/tests/eval_port.py was written from spec/eval.md alone: set digests, the
+        # rejection line offsets and the gate verdicts must equal the reference's.
+        root = os.path.join(SOURCE, "conformance", "cases", "eval")
+        seen = 0
+        for name in sorted(os.listdir(root)):
+            with self.subTest(case=name):
+                case = json.load(open(os.path.join(root, name, "expected.json")))
+                data = open(os.path.join(root, name, "set.jsonl"), "rb").read()
+                expect = case["expect"]
+                if expect["outcome"] == "reject":
+                    with self.assertRaises(eval_port.EvalError) as err:
+                        eval_port.parse_set(data)
+                    self.assertEqual((err.exception.code, err.exception.offset), (expect["codes"][0], expect["offset"]))
+                    continue
+                parsed = eval_port.parse_set(data)
+                sidecar = expect["sidecar"]
+                self.assertEqual(parsed["digest"], sidecar["set"]["digest"])
+                self.assertEqual(parsed["case_digests"], [r["case_digest"] for r in sidecar["results"]])
+                ids = [c["id"] for c in parsed["cases"]]
+                policy_text = b"{}"
+                if "policy" in case:
+                    policy_text = open(os.path.join(root, name, case["policy"]["file"]), "rb").read()
+                policy = eval_port.parse_policy(policy_text, ids)
+                baseline = None
+                if "baseline" in case:
+                    b = json.load(open(os.path.join(root, name, case["baseline"]["file"])))
+                    baseline = [{"id": r["id"], "passed": r["passed"]} for r in b["reproducible"]["results"]]
+                must = [c["id"] for c in parsed["cases"] if c["must_pass"]]
+                results = [{"id": r["id"], "passed": r["passed"]} for r in sidecar["results"]]
+                self.assertEqual(eval_port.gate(results, sidecar["resources"], policy, must, baseline), sidecar["gate"])
+                seen += 1
+        self.assertGreaterEqual(seen, 10)
+
+    def test_the_set_digest_survives_reserialisation_and_sees_every_byte(self):
+        # RT-EVAL-001 as a property: key order, spacing, escapes and defaults moved into the cases
+        # keep the digest; any changed byte of a resolved case, or a reordering, changes it.
+        lines = open(SET, encoding="utf-8").read().splitlines()
+        header, cases = json.loads(lines[0]), [json.loads(x) for x in lines[1:]]
+        defaults = header.pop("defaults", {})
+
+        def digest(header_obj, case_objs, **dump):
+            path = self.f("prop.jsonl")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write("\n".join(json.dumps(x, **dump) for x in [header_obj] + case_objs) + "\n")
+            out = self.f("prop.json")
+            if os.path.exists(out):
+                os.remove(out)
+            self.assertIn(slm("eval", self.parent, path, "-o", out).returncode, (0, 1))
+            return json.load(open(out))["reproducible"]["set"]["digest"]
+
+        original = digest(dict(header, defaults=defaults), cases)
+        moved = [dict(defaults, **c) for c in cases]  # defaults written into every case
+        self.assertEqual(digest(header, moved), original)
+        shuffled_keys = [dict(reversed(list(c.items()))) for c in cases]
+        self.assertEqual(digest(dict(header, defaults=defaults), shuffled_keys, ensure_ascii=True, indent=None,
+                                separators=(" ,  ", " :   ")), original)
+        self.assertEqual(digest(dict(header, defaults=defaults, description="another description"), cases), original)
+        for i, case in enumerate(cases):
+            for key in ("prompt", "expected"):
+                edited = [dict(c) for c in cases]
+                edited[i][key] = case[key] + " "
+                self.assertNotEqual(digest(dict(header, defaults=defaults), edited), original, (i, key))
+        self.assertNotEqual(digest(dict(header, defaults=defaults), list(reversed(cases))), original)
+        self.assertNotEqual(digest(dict(header, defaults=dict(defaults, max_tokens=17)), cases), original)
+
+    def test_gate_of_a_sidecar_is_the_verdict_it_stores(self):
+        for args, name in (([], "s1.json"), (["--adapter", self.fix], "s2.json")):
+            r = slm("eval", self.parent, SET, *args, "-o", self.f(name))
+            stored = json.load(open(self.f(name)))["reproducible"]["gate"]["passed"]
+            self.assertEqual(r.returncode, 0 if stored else 1)
+            self.assertEqual(slm("gate", self.f(name)).returncode, 0 if stored else 1)
+
     def test_eval_never_writes_over_an_input(self):
         r = slm("eval", self.parent, SET, "-o", SET)
         self.assertEqual(r.returncode, 2)

@@ -20,6 +20,7 @@
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <set>
 #include <sstream>
 
 #include "slm/architecture.h"
@@ -106,6 +107,36 @@ std::vector<float> stored_values(slm::DType dtype, const std::vector<float>& row
 
 }  // namespace
 
+slm::Result<slm::Tokenizer> program_vocabulary(const std::vector<std::string>& pieces) {
+  slm::Tokenizer t = synthetic_bpe_tokenizer(slm::kByteVocabSize);  // <unk> <s> </s> and the byte pieces
+  std::set<std::string> present;
+  const auto add = [&](const std::string& piece, float score) {
+    if (present.insert(piece).second) t.pieces.push_back({piece, score});
+  };
+  add(" ", 0.0f);
+  for (const auto& piece : pieces) {
+    if (piece.empty() || piece.size() > 64) return program_invalid("a piece is empty or longer than 64 bytes");
+    for (std::size_t i = 0; i < piece.size();) {  // the code points, as the encoder splits units
+      std::size_t n = 1;
+      while (i + n < piece.size() && n < 4 && (static_cast<unsigned char>(piece[i + n]) & 0xC0) == 0x80) ++n;
+      add(piece.substr(i, n), 0.0f);
+      i += n;
+    }
+  }
+  std::set<std::string> merged;
+  for (std::size_t k = 0; k < pieces.size(); ++k) {
+    const bool one_unit = std::count_if(pieces[k].begin() + 1, pieces[k].end(),
+                                        [](char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }) ==
+                              static_cast<std::ptrdiff_t>(pieces[k].size() - 1) &&
+                          pieces[k].size() <= 4;
+    if (one_unit) continue;  // a single code point is a unit already (score 0)
+    if (!merged.insert(pieces[k]).second) return program_invalid("piece '" + pieces[k] + "' repeats");
+    t.pieces.push_back({pieces[k], -static_cast<float>(k + 1)});
+  }
+  t.n_pieces = static_cast<std::uint32_t>(t.pieces.size());
+  return t;
+}
+
 slm::Result<slm::ModelDescription> build_programmed_model(const ModelProgram& p) {
   slm::DType dtype{};
   if (!slm::parse_dtype(p.dtype, dtype)) return program_invalid("unknown dtype '" + p.dtype + "'");
@@ -119,8 +150,15 @@ slm::Result<slm::ModelDescription> build_programmed_model(const ModelProgram& p)
 
   slm::ModelDescription model;
   model.untied_output = true;  // the classifier reads C, the embedding writes A: they differ
-  model.tokenizer = p.tokenizer == "bpe" ? synthetic_bpe_tokenizer(p.vocab) : byte_tokenizer();
   if (p.tokenizer != "bpe" && p.tokenizer != "byte") return program_invalid("tokenizer must be byte or bpe");
+  if (!p.pieces.empty() && p.tokenizer != "bpe") return program_invalid("pieces need tokenizer bpe");
+  if (!p.pieces.empty()) {
+    auto vocabulary = program_vocabulary(p.pieces);
+    if (!vocabulary.ok()) return vocabulary.status();
+    model.tokenizer = std::move(vocabulary.value());
+  } else {
+    model.tokenizer = p.tokenizer == "bpe" ? synthetic_bpe_tokenizer(p.vocab) : byte_tokenizer();
+  }
   slm::Hyperparameters& hp = model.hparams;
   hp = {model.tokenizer.n_pieces, p.dim, p.hidden_dim, p.layers, p.heads, p.kv_heads, p.max_seq_len, 1e-5f, 10000.0f};
 

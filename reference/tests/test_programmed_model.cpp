@@ -60,9 +60,13 @@ INSTANTIATE_TEST_SUITE_P(DtypesAndTokenizers, ProgrammedModel,
 
 TEST(ProgrammedModel, SameProgramSameBytes) { EXPECT_EQ(build(hello_program()), build(hello_program())); }
 
-TEST(ProgrammedModel, EveryLayersAttentionAndFfnAreNeeded) {
-  auto p = hello_program();
-  p.layers = 3;
+class EveryLayerIsNeeded : public ::testing::TestWithParam<const char*> {};
+
+// Zeroing any one attention or FFN matrix of any layer loses some continuation, for the hello
+// program (3 layers) and for the 100 additions (2 layers, the program's own vocabulary).
+TEST_P(EveryLayerIsNeeded, ZeroingAnyMatrixLosesAContinuation) {
+  auto p = slmconf::builtin_program(GetParam()).value();
+  if (std::string(GetParam()) == "hello") p.layers = 3;
   const auto built = slmgen::build_programmed_model(p);
   ASSERT_TRUE(built.ok()) << built.status().message;
   const slm::ModelDescription& model = built.value();
@@ -81,6 +85,28 @@ TEST(ProgrammedModel, EveryLayersAttentionAndFfnAreNeeded) {
       EXPECT_FALSE(continues_as_programmed(p, slm::write_model(ablated))) << name << " is not needed";
     }
   }
+}
+
+INSTANTIATE_TEST_SUITE_P(Programs, EveryLayerIsNeeded, ::testing::Values("hello", "additions"));
+
+TEST(ProgrammedModel, TheAdditionsAnswerInF32AndQ8_0AndTheBuggySiblingMissesTheSevens) {
+  for (const char* dtype : {"f32", "q8_0"}) {
+    auto p = slmconf::builtin_program("additions").value();
+    p.dtype = dtype;
+    const auto model = slmgen::build_programmed_model(p);  // refuses any margin below 4
+    ASSERT_TRUE(model.ok()) << dtype << ": " << model.status().message;
+    EXPECT_TRUE(continues_as_programmed(p, slm::write_model(model.value()))) << dtype;
+  }
+  const auto buggy = slmconf::builtin_program("additions-buggy").value();
+  const auto right = slmconf::builtin_program("additions").value();
+  std::size_t differ = 0;
+  for (std::size_t i = 0; i < right.entries.size(); ++i) {
+    if (buggy.entries[i].continuation != right.entries[i].continuation) {
+      ++differ;
+      EXPECT_EQ(right.entries[i].prompt.substr(0, 2), "7+");
+    }
+  }
+  EXPECT_EQ(differ, 10u);
 }
 
 TEST(ProgrammedModel, AmbiguousContextsAreExplained) {

@@ -14,6 +14,11 @@
 
 namespace slmgen {
 
+// The vocabulary of a program with `pieces`: <unk> <s> </s>, the 256 byte pieces, " " and every
+// code point of the pieces in order of first appearance (score 0), then the pieces in order, piece
+// k (from 0) scoring -(k + 1). E_PROGRAM_INVALID for an empty, repeated or over-long piece.
+slm::Result<slm::Tokenizer> program_vocabulary(const std::vector<std::string>& pieces);
+
 struct ProgramEntry {
   std::string prompt, continuation;
 };
@@ -22,6 +27,9 @@ struct ModelProgram {
   std::vector<ProgramEntry> entries;
   std::string tokenizer = "byte";  // "byte" or "bpe" (the synthetic BPE vocabulary of `vocab` pieces)
   std::uint32_t vocab = 512;       // bpe only
+  // bpe only, instead of `vocab`: the program's own merges (spec/generators.md 3.1), so that a
+  // question like "3+4=" encodes to the two tokens a programmed model sees ("3+", "4=").
+  std::vector<std::string> pieces;
   std::uint32_t dim = 128, hidden_dim = 256, layers = 2, heads = 4, kv_heads = 2, max_seq_len = 64;
   std::string dtype = "f32";       // every matrix: f32, q8_0 or q4_0 (norm weights stay f32)
   std::uint64_t seed = 1;          // the small noise in every weight

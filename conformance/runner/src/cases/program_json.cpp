@@ -22,7 +22,7 @@ slm::Result<slmgen::ModelProgram> program_from_json_text(const std::string& text
   const json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return invalid("a program is a JSON object");
   static const char* known[] = {"tokenizer", "vocab", "dim", "hidden_dim", "layers", "heads", "kv_heads",
-                                "max_seq_len", "dtype", "seed", "min_margin", "entries"};
+                                "max_seq_len", "dtype", "seed", "min_margin", "entries", "pieces"};
   for (const auto& [key, value] : j.items()) {
     if (std::find(std::begin(known), std::end(known), key) == std::end(known)) return invalid("unknown key '" + key + "'");
   }
@@ -38,6 +38,14 @@ slm::Result<slmgen::ModelProgram> program_from_json_text(const std::string& text
   if (!read_string(j, "dtype", p.dtype)) return invalid("dtype must be a string");
   if (!read_u64(j, "seed", p.seed)) return invalid("seed must be an unsigned integer below 2^64");
   if (!read_f32(j, "min_margin", p.min_margin)) return invalid("min_margin must be a number");
+  if (j.contains("pieces")) {
+    if (!j["pieces"].is_array() || j["pieces"].size() > 4096) return invalid("pieces must be an array of at most 4096 strings");
+    for (const auto& x : j["pieces"]) {
+      if (!x.is_string()) return invalid("pieces must be an array of at most 4096 strings");
+      p.pieces.push_back(x.get<std::string>());
+    }
+    if (j.contains("vocab")) return invalid("a program has vocab or pieces, not both");
+  }
   if (!j.contains("entries") || !j["entries"].is_array()) return invalid("entries must be an array");
   for (const auto& e : j["entries"]) {
     if (!e.is_object() || !e.contains("prompt") || !e.contains("continuation") || !e["prompt"].is_string() ||
@@ -53,7 +61,8 @@ std::string program_to_json_text(const slmgen::ModelProgram& p) {
   nlohmann::ordered_json entries = nlohmann::ordered_json::array();
   for (const auto& e : p.entries) entries.push_back({{"prompt", e.prompt}, {"continuation", e.continuation}});
   nlohmann::ordered_json j = {{"tokenizer", p.tokenizer}};
-  if (p.tokenizer == "bpe") j["vocab"] = p.vocab;
+  if (p.tokenizer == "bpe" && p.pieces.empty()) j["vocab"] = p.vocab;
+  if (!p.pieces.empty()) j["pieces"] = p.pieces;
   j["dim"] = p.dim;
   j["hidden_dim"] = p.hidden_dim;
   j["layers"] = p.layers;
