@@ -169,6 +169,47 @@ class Eval(unittest.TestCase):
             self.assertEqual(r.returncode, 0 if stored else 1)
             self.assertEqual(slm("gate", self.f(name)).returncode, 0 if stored else 1)
 
+    def test_sets_policies_sidecars_and_scorecards_follow_their_schemas(self):
+        import jsonschema
+        schemas_dir = os.path.join(SOURCE, "spec", "schemas")
+        store = {}
+        for name in os.listdir(schemas_dir):
+            with open(os.path.join(schemas_dir, name)) as f:
+                schema = json.load(f)
+            store[schema["$id"]] = schema
+
+        def validator(name):
+            schema = store["https://slm-conformance.invalid/schemas/" + name]
+            return jsonschema.Draft202012Validator(schema, resolver=jsonschema.RefResolver(schema["$id"], schema, store=store))
+
+        line, policy, sidecar, card = (validator(n + ".schema.json") for n in ("eval-set-line", "eval-policy", "eval-sidecar", "eval-scorecard"))
+        root = os.path.join(SOURCE, "conformance", "cases", "eval")
+        checked = 0
+        for name in sorted(os.listdir(root)):
+            with open(os.path.join(root, name, "expected.json")) as f:
+                case = json.load(f)
+            if case["expect"]["outcome"] != "accept":
+                continue
+            with open(os.path.join(root, name, "set.jsonl"), encoding="utf-8") as f:
+                for text in f.read().splitlines():
+                    self.assertEqual(list(line.iter_errors(json.loads(text))), [], (name, text[:80]))
+            for key, schema in (("policy", policy), ("baseline", sidecar)):
+                if key in case:
+                    with open(os.path.join(root, name, case[key]["file"])) as f:
+                        self.assertEqual(list(schema.iter_errors(json.load(f))), [], (name, key))
+            wrapped = {"slm_eval_sidecar": 1, "reproducible_digest": "0" * 64, "reproducible": case["expect"]["sidecar"], "measured": {}}
+            self.assertEqual(list(sidecar.iter_errors(wrapped)), [], name)
+            checked += 1
+        self.assertGreaterEqual(checked, 10)
+        self.assertEqual(slm("eval", self.parent, SET, "-o", self.f("sch.json")).returncode, 1)
+        with open(self.f("sch.json")) as f:
+            self.assertEqual(list(sidecar.iter_errors(json.load(f))), [])
+        self.assertEqual(slm("scorecard", self.f("sch.json"), "-o", self.f("schcard.json")).returncode, 0)
+        with open(self.f("schcard.json")) as f:
+            self.assertEqual(list(card.iter_errors(json.load(f))), [])
+        # a set line the reader rejects for its keys is rejected by the schema too
+        self.assertNotEqual(list(line.iter_errors({"id": "a", "prompt": "x", "expected": "y", "expect": "y"})), [])
+
     def test_eval_never_writes_over_an_input(self):
         r = slm("eval", self.parent, SET, "-o", SET)
         self.assertEqual(r.returncode, 2)

@@ -97,7 +97,7 @@ class Traceability(unittest.TestCase):
         except ImportError:
             self.skipTest("python3-jsonschema is not installed")
         schemas = {}
-        for name in ("case.schema.json", "validate-result.schema.json"):
+        for name in ("case.schema.json", "validate-result.schema.json", "eval-sidecar.schema.json"):
             with open(os.path.join(SOURCE, "spec", "schemas", name)) as f:
                 s = json.load(f)
                 schemas[s["$id"]] = s

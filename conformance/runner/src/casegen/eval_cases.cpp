@@ -3,8 +3,8 @@
 //  - hello-*: the three prompts of hello.json on the buggy parent (gate fails), through each fix
 //    against the parent's sidecar (gate passes, no regression), sampled, max_tokens boundaries, a
 //    prompt longer than the context, a resource ceiling;
-//  - additions-*: the 100 single-digit additions on additions-buggy (the ten 7+b wrong), in f32
-//    and q8_0, through a sparse and a low-rank fix;
+//  - additions-*: the 100 single-digit additions on additions-buggy (the ten 7+b wrong), in f32,
+//    q8_0 and q4_0, through a sparse and a low-rank fix;
 //  - utf8-cut: max_tokens cuts a multi-byte character (output_hex);
 //  - set-*: one-fault set files, each with its code, line and offset.
 #include <filesystem>
@@ -246,7 +246,7 @@ slm::Status write_eval_cases(const fs::path& root) {
   const json add_defaults = {{"max_tokens", 4}};
   const std::string add_set = set_of_program("additions", "the 100 single-digit additions of conformance/programs/additions.json",
                                              additions.value(), add_defaults, {"add-77"}, "add-");
-  for (const char* dtype : {"f32", "q8_0"}) {
+  for (const char* dtype : {"f32", "q8_0", "q4_0"}) {
     slmgen::ModelProgram buggy = additions_buggy.value();
     buggy.dtype = dtype;
     const std::string parent_id = std::string("eval/additions-") + dtype + "-parent";
