@@ -247,6 +247,14 @@ int main(int argc, char** argv) {
   if (*p) return slmcli::run_protocol();
   if (*g) return slmcli::run_generate(generate);
   if (*tk) return slmcli::run_tokenize(tokenize);
+  // A path option given empty is an error, never "not given" (SLM-TOOL-006).
+  for (auto [app_, option] : {std::pair{ev, "--policy"}, std::pair{ev, "--baseline"}, std::pair{gt, "--policy"},
+                              std::pair{gt, "--baseline"}}) {
+    if (*app_ && app_->count(option) > 0 && app_->get_option(option)->as<std::string>().empty()) {
+      return slmcli::refuse(app_->get_name(), slm::make_error(slm::ErrorCode::E_ARG_VALUE, slm::kNoOffset,
+                                                              std::string(option) + " is empty"));
+    }
+  }
   if (*ev) return slmcli::run_eval(eval);
   if (*gt) return slmcli::run_gate(gate);
   if (*sc) return slmcli::run_scorecard(scorecard);

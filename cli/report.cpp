@@ -10,7 +10,19 @@ std::string error_line(const std::string& file, const slm::Status& status) {
   line += std::string(row.name) + " [" + std::string(row.rule) + "]";
   if (status.has_offset()) line += " at offset " + std::to_string(status.offset);
   line += ": " + (status.message.empty() ? std::string(row.message) : status.message);
-  return line;
+  // One line, whatever a file or a message holds: control bytes are shown, never sent to the terminal.
+  std::string safe;
+  for (unsigned char c : line) {
+    if (c < 0x20 || c == 0x7F) {
+      static const char* hex = "0123456789abcdef";
+      safe += "\\x";
+      safe += hex[c >> 4];
+      safe += hex[c & 15];
+    } else {
+      safe += static_cast<char>(c);
+    }
+  }
+  return safe;
 }
 
 std::string adapter_label(const std::string& path, std::size_t index, std::size_t count) {

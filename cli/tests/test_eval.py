@@ -2,6 +2,7 @@
 """slm eval / gate / scorecard (spec/eval.md): the breeding story end to end, exit statuses, and the
 codes SLM-EVAL-002..004; the independent port (conformance/tests/eval_port.py, written from
 spec/eval.md alone) gives the same set digest. Usage: test_eval.py SLM_BINARY SOURCE_DIR"""
+import hashlib
 import json
 import os
 import subprocess
@@ -46,7 +47,13 @@ class Eval(unittest.TestCase):
         child = json.load(open(self.f("c.json")))
         self.assertEqual(child["reproducible"]["baseline"], json.load(open(self.f("p.json")))["reproducible_digest"])
         self.assertEqual(len(child["reproducible"]["model"]["adapters"]), 1)
-        self.assertEqual(slm("gate", self.f("c.json")).returncode, 0)
+        r = slm("gate", self.f("c.json"))  # judged against a baseline: judged again only against it
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("E_EVAL_BASELINE", r.stderr)
+        self.assertEqual(slm("gate", self.f("c.json"), "--baseline", self.f("p.json")).returncode, 0)
+        r = slm("gate", self.f("c.json"), "--baseline", self.f("c.json"))
+        self.assertIn("E_EVAL_BASELINE", r.stderr)
+        self.assertIn("c.json: E_EVAL_BASELINE", r.stderr)  # the error names the baseline file
         self.assertEqual(slm("gate", self.f("p.json")).returncode, 1)
         r = slm("scorecard", self.f("p.json"), self.f("c.json"), "-o", self.f("card.json"))
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -209,6 +216,51 @@ class Eval(unittest.TestCase):
             self.assertEqual(list(card.iter_errors(json.load(f))), [])
         # a set line the reader rejects for its keys is rejected by the schema too
         self.assertNotEqual(list(line.iter_errors({"id": "a", "prompt": "x", "expected": "y", "expect": "y"})), [])
+
+    def test_hostile_inputs_get_codes_never_crashes(self):
+        deep = "[" * 100000 + "]" * 100000
+        open(self.f("deep.jsonl"), "w").write(deep + "\n")
+        r = slm("eval", self.parent, self.f("deep.jsonl"), "-o", self.f("h.json"))
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("E_EVAL_SET", r.stderr)
+        open(self.f("deep-policy.json"), "w").write('{"must_pass": ' + deep + "}")
+        r = slm("eval", self.parent, SET, "--policy", self.f("deep-policy.json"), "-o", self.f("h.json"))
+        self.assertIn("deep-policy.json: E_EVAL_POLICY", r.stderr)
+        self.assertEqual(slm("eval", self.parent, SET, "-o", self.f("base.json")).returncode, 1)
+        sidecar = json.load(open(self.f("base.json")))
+
+        def resealed(edit):
+            s = json.loads(json.dumps(sidecar))
+            edit(s["reproducible"])
+            try:  # the digest made to match, so that only the content check can refuse it
+                s["reproducible_digest"] = hashlib.sha256(eval_port.canonical_json(s["reproducible"])).hexdigest()
+            except ValueError:
+                pass  # no canonical form (a float, a negative number): the digest check refuses it
+            path = self.f("edited-%d.json" % id(edit))
+            json.dump(s, open(path, "w"))
+            return path
+
+        for name, edit in (("no policy", lambda r: r.pop("policy")),
+                           ("a float", lambda r: r.__setitem__("baseline", 3.14)),
+                           ("negative totals", lambda r: r["totals"].__setitem__("cases", -1)),
+                           ("a result missing", lambda r: r["results"].pop()),
+                           ("a bad set name", lambda r: r["set"].__setitem__("name", "x | y")),
+                           ("deep", lambda r: r.__setitem__("extra", json.loads("[" * 70 + "]" * 70)))):
+            with self.subTest(edit=name):
+                path = resealed(edit)
+                for cmd in (["gate", path], ["scorecard", path, "-o", self.f("card-h.json")]):
+                    r = slm(*cmd)
+                    self.assertEqual(r.returncode, 1, (cmd, r.stderr))
+                    self.assertIn("E_EVAL_SIDECAR", r.stderr)
+        # outputs are checked before any input is read
+        r = slm("eval", self.parent, self.f("deep.jsonl"), "-o", self.f("missing/x.json"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("E_OUT_NO_DIRECTORY", r.stderr)
+        for args in (["eval", self.parent, SET, SET, "-o", ""], ["eval", self.parent, SET, "--policy", "", "-o", self.f("e1.json")],
+                     ["gate", self.f("base.json"), "--baseline", ""]):
+            r = slm(*args)
+            self.assertEqual(r.returncode, 2, (args, r.stderr))
+            self.assertIn("E_ARG_VALUE", r.stderr)
 
     def test_eval_never_writes_over_an_input(self):
         r = slm("eval", self.parent, SET, "-o", SET)

@@ -99,6 +99,16 @@ std::string canonical_text(const json& v) {
   return out;
 }
 
+bool has_float(const json& v) {
+  if (v.is_number_float()) return true;
+  if (v.is_structured()) {
+    for (const auto& x : v) {
+      if (has_float(x)) return true;
+    }
+  }
+  return false;
+}
+
 std::string sha256_hex(const std::string& s) {
   return slm::to_hex(slm::sha256({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}));
 }
@@ -142,10 +152,33 @@ std::string read_params(const json& j, Params& p) {
   return "";
 }
 
-// RFC 8259 text without a byte order mark and without a duplicate key in any object (eval.md 1,
-// check 3); discarded otherwise.
-json parse_strict(const std::string& text) {
-  if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) return json(json::value_t::discarded);
+// Arrays and objects nested deeper than this are refused before parsing: the parser recurses.
+constexpr std::size_t kMaxDepth = 64;
+
+bool too_deep(std::string_view text) {
+  std::size_t depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxDepth) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
+// RFC 8259 text without a byte order mark, without a duplicate key in any object and nested at
+// most 64 deep (eval.md 1, check 3); discarded otherwise.
+json parse_strict(std::string_view text) {
+  if (too_deep(text)) return json(json::value_t::discarded);
+  if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") return json(json::value_t::discarded);
   std::vector<std::set<std::string>> open;  // the keys seen in each enclosing object
   bool duplicate = false;
   json j = json::parse(
@@ -243,13 +276,24 @@ slm::Result<EvalSet> parse_set(std::string_view text) {
   return set;
 }
 
+slm::Result<std::string> read_bounded(const std::string& path, std::uint64_t max_bytes, slm::ErrorCode too_large) {
+  auto file = slm::FileSource::open(path);  // E_IO_READ for a missing file, a directory, a FIFO
+  if (!file.ok()) return file.status();
+  if (file.value()->size() > max_bytes) {
+    return slm::make_error(too_large, 0, "the file is larger than " + std::to_string(max_bytes >> 20) + " MiB");
+  }
+  std::string text(static_cast<std::size_t>(file.value()->size()), '\0');
+  if (auto s = file.value()->read(0, {reinterpret_cast<std::uint8_t*>(text.data()), text.size()}); !s.ok()) return s;
+  return text;
+}
+
 slm::Result<EvalSet> read_set(const std::string& path) {
-  auto bytes = slm::read_file_bytes(path);
-  if (!bytes.ok()) return bytes.status();
-  if (bytes->size() > kMaxSetBytes) return set_error(0, 0, "the file is larger than 64 MiB");
-  auto set = parse_set(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
-  if (!set.ok()) return slm::make_error(set.status().code, set.status().offset, path + ": " + set.status().message);
-  return set;
+  auto text = read_bounded(path, kMaxSetBytes, slm::ErrorCode::E_EVAL_SET);  // checked before reading
+  if (!text.ok()) {
+    if (text.status().code == slm::ErrorCode::E_EVAL_SET) return set_error(0, 0, "the file is larger than 64 MiB");
+    return text.status();
+  }
+  return parse_set(text.value());
 }
 
 // ---- 4. Policy ----
@@ -303,8 +347,8 @@ json policy_json(const Policy& p) {
 }  // namespace
 
 slm::Result<Policy> parse_policy(std::string_view text, const EvalSet& set) {
-  const json j = parse_strict(std::string(text));
-  if (j.is_discarded()) return policy_error("not JSON (or a byte order mark, or a duplicate key)");
+  const json j = parse_strict(text);
+  if (j.is_discarded()) return policy_error("not JSON (or a byte order mark, a duplicate key, nesting deeper than 64)");
   return policy_from_json(j, &set);
 }
 
@@ -386,6 +430,7 @@ slm::Result<CaseResult> run_case(const std::shared_ptr<const slm::LoadedModel>& 
   if (!g.ok()) {
     if (g.status().code != slm::ErrorCode::E_GEN_PROMPT_TOO_LONG) return g.status();
     r.stop = StopReason::PROMPT_TOO_LONG;
+    r.min_margin = std::numeric_limits<float>::infinity();  // no step: null in the sidecar
     return r;
   }
   r.stop = g->stop_reason == "eos" ? StopReason::EOS : g->stop_reason == "context" ? StopReason::CONTEXT : StopReason::MAX_TOKENS;
@@ -504,74 +549,154 @@ std::string sidecar_text(const Evidence& e, std::string_view runtime_name, std::
   return out.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
-slm::Result<SidecarView> parse_sidecar(std::string_view text) {
-  const json j = json::parse(text, nullptr, false);
+namespace {
+
+bool is_hex64(const json& v) {
+  if (!v.is_string() || v.get_ref<const std::string&>().size() != 64) return false;
+  return std::all_of(v.get_ref<const std::string&>().begin(), v.get_ref<const std::string&>().end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+// Everything a gate or a scorecard reads from R, checked (eval.md 6): types, the set's name rule,
+// totals and result counts that agree, integers only. What is read goes into `v`, `set`, `results`.
+slm::Status check_reproducible(const json& r, SidecarView& v, EvalSet& set, std::vector<CaseResult>& results, Resources& res,
+                               Policy& policy, std::optional<std::string>& baseline_digest) {
+  const auto bad = [](const std::string& what) { return sidecar_error("reproducible." + what); };
+  if (has_float(r)) return bad("holds a number that is not an integer (eval.md 2: none occur)");
+  if (!r.contains("set") || !r["set"].is_object() || !r["set"].contains("name") || !r["set"]["name"].is_string() ||
+      !valid_name(r["set"]["name"].get<std::string>(), 64, true) || !r["set"].contains("digest") || !is_hex64(r["set"]["digest"]) ||
+      !r["set"].contains("cases") || !r["set"]["cases"].is_number_unsigned()) {
+    return bad("set needs name ([a-z0-9._-]), digest (64 hex) and cases");
+  }
+  if (!r.contains("model") || !r["model"].is_object() || !r["model"].contains("identity") ||
+      !slmconf::identity_from_json(r["model"]["identity"])) {
+    return bad("model.identity is not an identity block");
+  }
+  if (!r.contains("results") || !r["results"].is_array() || r["results"].size() != r["set"]["cases"].get<std::uint64_t>()) {
+    return bad("results must hold one entry per case of the set");
+  }
+  std::uint64_t passed = 0;
+  for (const auto& c : r["results"]) {
+    if (!c.is_object() || !c.contains("id") || !c["id"].is_string() || !c.contains("passed") || !c["passed"].is_boolean() ||
+        !c.contains("must_pass") || !c["must_pass"].is_boolean()) {
+      return bad("results[] need id, passed and must_pass");
+    }
+    EvalCase ec;
+    ec.id = c["id"].get<std::string>();
+    ec.must_pass = c["must_pass"].get<bool>();
+    set.cases.push_back(ec);
+    CaseResult cr;
+    cr.id = ec.id;
+    cr.passed = c["passed"].get<bool>();
+    passed += cr.passed ? 1 : 0;
+    results.push_back(cr);
+  }
+  const json* t = r.contains("totals") ? &r["totals"] : nullptr;
+  if (!t || !t->is_object() || !t->contains("cases") || !t->contains("passed") || !t->contains("failed") ||
+      (*t)["cases"] != json(results.size()) || (*t)["passed"] != json(passed) || (*t)["failed"] != json(results.size() - passed)) {
+    return bad("totals do not count the results");
+  }
+  const json* rs = r.contains("resources") ? &r["resources"] : nullptr;
+  if (!rs || !rs->is_object()) return bad("resources is missing");
+  for (const auto& [key, out] : {std::pair{"model_bytes", &res.model_bytes}, std::pair{"kv_cache_bytes", &res.kv_cache_bytes},
+                                 std::pair{"scratch_bytes", &res.scratch_bytes}}) {
+    if (!rs->contains(key) || !(*rs)[key].is_number_unsigned()) return bad(std::string("resources.") + key + " is not an unsigned integer");
+    *out = (*rs)[key].get<std::uint64_t>();
+  }
+  if (!r.contains("gate") || !r["gate"].is_object() || !r["gate"].contains("passed") || !r["gate"]["passed"].is_boolean() ||
+      !r["gate"].contains("reasons") || !r["gate"]["reasons"].is_array()) {
+    return bad("gate needs passed and reasons");
+  }
+  for (const auto& x : r["gate"]["reasons"]) {
+    if (!x.is_string()) return bad("gate.reasons holds a non-string");
+  }
+  if (!r.contains("policy")) return bad("policy is missing");
+  set.digest = r["set"]["digest"].get<std::string>();
+  auto p = policy_from_json(r["policy"], &set);
+  if (!p.ok()) return bad("policy: " + p.status().message);
+  policy = p.value();
+  if (!r.contains("baseline") || !(r["baseline"].is_null() || is_hex64(r["baseline"]))) return bad("baseline is neither null nor 64 hex");
+  if (!r["baseline"].is_null()) baseline_digest = r["baseline"].get<std::string>();
+  v.set_name = r["set"]["name"].get<std::string>();
+  v.set_digest = set.digest;
+  v.model_digest = r["model"]["identity"]["content_digest"].get<std::string>();
+  v.cases = results.size();
+  v.passed = passed;
+  v.gate_passed = r["gate"]["passed"].get<bool>();
+  v.gate_reasons = r["gate"]["reasons"].get<std::vector<std::string>>();
+  v.as_baseline.set_digest = v.set_digest;
+  for (const auto& c : results) v.as_baseline.passed.emplace_back(c.id, c.passed);
+  return slm::Status::success();
+}
+
+struct ParsedSidecar {
+  SidecarView view;
+  EvalSet set;
+  std::vector<CaseResult> results;
+  Resources resources;
+  Policy policy;
+  std::optional<std::string> baseline_digest;
+};
+
+slm::Result<ParsedSidecar> parse_sidecar_full(std::string_view text) {
+  const json j = parse_strict(text);
   if (j.is_discarded() || !j.is_object() || !j.contains("reproducible") || !j["reproducible"].is_object() ||
       !j.contains("reproducible_digest") || !j["reproducible_digest"].is_string()) {
-    return sidecar_error("not a sidecar (reproducible and reproducible_digest required)");
+    return sidecar_error("not a sidecar: one JSON object (no byte order mark, duplicate key or nesting deeper than 64) "
+                         "with reproducible and reproducible_digest");
   }
+  ParsedSidecar out;
   const json& r = j["reproducible"];
-  SidecarView v;
-  v.reproducible_canonical = canonical_text(r);
-  v.reproducible_digest = sha256_hex(v.reproducible_canonical);
-  if (v.reproducible_digest != j["reproducible_digest"].get<std::string>()) {
+  if (has_float(r)) return sidecar_error("reproducible holds a number that is not an integer (eval.md 2: none occur)");
+  out.view.reproducible_canonical = canonical_text(r);
+  out.view.reproducible_digest = sha256_hex(out.view.reproducible_canonical);
+  if (out.view.reproducible_digest != j["reproducible_digest"].get<std::string>()) {
     return sidecar_error("reproducible_digest is " + j["reproducible_digest"].get<std::string>() + ", the reproducible part hashes to " +
-                         v.reproducible_digest + " (edited?)");
+                         out.view.reproducible_digest + " (edited?)");
   }
-  try {
-    v.set_name = r.at("set").at("name").get<std::string>();
-    v.set_digest = r.at("set").at("digest").get<std::string>();
-    v.model_digest = r.at("model").at("identity").at("content_digest").get<std::string>();
-    v.cases = r.at("totals").at("cases").get<std::uint64_t>();
-    v.passed = r.at("totals").at("passed").get<std::uint64_t>();
-    v.gate_passed = r.at("gate").at("passed").get<bool>();
-    v.gate_reasons = r.at("gate").at("reasons").get<std::vector<std::string>>();
-    v.as_baseline.set_digest = v.set_digest;
-    v.as_baseline.reproducible_digest = v.reproducible_digest;
-    for (const auto& c : r.at("results")) v.as_baseline.passed.emplace_back(c.at("id").get<std::string>(), c.at("passed").get<bool>());
-  } catch (const json::exception& ex) {
-    return sidecar_error(std::string("a field is missing or of the wrong type: ") + ex.what());
-  }
-  return v;
+  if (auto s = check_reproducible(r, out.view, out.set, out.results, out.resources, out.policy, out.baseline_digest); !s.ok()) return s;
+  out.view.as_baseline.reproducible_digest = out.view.reproducible_digest;
+  return out;
+}
+
+}  // namespace
+
+slm::Result<SidecarView> parse_sidecar(std::string_view text) {
+  auto parsed = parse_sidecar_full(text);
+  if (!parsed.ok()) return parsed.status();
+  return parsed->view;
 }
 
 slm::Result<Verdict> regate(std::string_view text, std::optional<std::string_view> policy_text, const std::optional<Baseline>& baseline) {
-  auto view = parse_sidecar(text);
-  if (!view.ok()) return view.status();
-  const json r = json::parse(text, nullptr, false)["reproducible"];
-  EvalSet set;
-  std::vector<CaseResult> results;
-  Resources res;
-  try {
-    for (const auto& c : r.at("results")) {
-      EvalCase ec;
-      ec.id = c.at("id").get<std::string>();
-      ec.must_pass = c.at("must_pass").get<bool>();
-      set.cases.push_back(ec);
-      CaseResult cr;
-      cr.id = ec.id;
-      cr.passed = c.at("passed").get<bool>();
-      results.push_back(cr);
-    }
-    res = {r.at("resources").at("model_bytes").get<std::uint64_t>(), r.at("resources").at("kv_cache_bytes").get<std::uint64_t>(),
-           r.at("resources").at("scratch_bytes").get<std::uint64_t>()};
-  } catch (const json::exception& ex) {
-    return sidecar_error(std::string("a field is missing or of the wrong type: ") + ex.what());
+  auto parsed = parse_sidecar_full(text);
+  if (!parsed.ok()) return parsed.status();
+  ParsedSidecar& p = parsed.value();
+  Policy policy = p.policy;
+  if (policy_text) {
+    auto other = parse_policy(*policy_text, p.set);
+    if (!other.ok()) return other.status();
+    policy = other.value();
   }
-  set.digest = view->set_digest;
-  slm::Result<Policy> policy = policy_text ? (json::accept(*policy_text) ? policy_from_json(json::parse(*policy_text), &set)
-                                                                        : slm::Result<Policy>(policy_error("not JSON")))
-                                           : policy_from_json(r.at("policy"), &set);
-  if (!policy.ok()) return policy.status();
-  if (baseline && baseline->set_digest != set.digest) {
-    return slm::make_error(slm::ErrorCode::E_EVAL_BASELINE, slm::kNoOffset, "the baseline ran another set");
+  // A sidecar judged against a baseline is judged again against that same baseline, never without.
+  if (p.baseline_digest && !baseline) {
+    return slm::make_error(slm::ErrorCode::E_EVAL_BASELINE, slm::kNoOffset,
+                           "the sidecar was judged against baseline " + *p.baseline_digest + "; give that sidecar with --baseline");
   }
-  return judge_gate(set, results, res, policy.value(), baseline ? &*baseline : nullptr);
+  if (baseline && baseline->set_digest != p.set.digest) {
+    return slm::make_error(slm::ErrorCode::E_EVAL_BASELINE, slm::kNoOffset,
+                           "the baseline ran set " + baseline->set_digest + ", this sidecar set " + p.set.digest);
+  }
+  if (baseline && p.baseline_digest && baseline->reproducible_digest != *p.baseline_digest) {
+    return slm::make_error(slm::ErrorCode::E_EVAL_BASELINE, slm::kNoOffset,
+                           "the sidecar was judged against baseline " + *p.baseline_digest + ", not " + baseline->reproducible_digest);
+  }
+  return judge_gate(p.set, p.results, p.resources, policy, baseline ? &*baseline : nullptr);
 }
 
 slm::Result<std::string> canonicalize(std::string_view text) {
-  const json j = json::parse(text, nullptr, false);
-  if (j.is_discarded()) return sidecar_error("not JSON");
+  const json j = parse_strict(text);
+  if (j.is_discarded()) return sidecar_error("not JSON (or nested deeper than 64)");
+  if (has_float(j)) return sidecar_error("holds a number that is not an integer (eval.md 2: none occur)");
   return canonical_text(j);
 }
 

@@ -41,6 +41,11 @@ struct EvalSet {
   std::string digest;  // RT-EVAL-001, 64 hex
 };
 
+// A whole file of at most max_bytes, its size checked before anything is read: `too_large` with
+// offset 0 beyond it; E_IO_READ for a file that cannot be read (a directory, a FIFO, missing).
+[[nodiscard]] slm::Result<std::string> read_bounded(const std::string& path, std::uint64_t max_bytes, slm::ErrorCode too_large);
+inline constexpr std::uint64_t kMaxPolicyBytes = 1ull << 20, kMaxSidecarBytes = 256ull << 20;
+
 // SLM-EVAL-001: E_EVAL_SET with the line number in the message and its first byte as the offset.
 [[nodiscard]] slm::Result<EvalSet> parse_set(std::string_view text);
 [[nodiscard]] slm::Result<EvalSet> read_set(const std::string& path);
@@ -123,7 +128,8 @@ struct SidecarView {
 // SLM-EVAL-004: E_EVAL_SIDECAR when malformed or when the digest does not match.
 [[nodiscard]] slm::Result<SidecarView> parse_sidecar(std::string_view text);
 // Re-judges a sidecar (slm gate): its stored results and resources under `policy` (its own when
-// absent) and `baseline`.
+// absent) and `baseline`, which must be the recorded one when the sidecar names one
+// (E_EVAL_BASELINE otherwise). E_EVAL_SIDECAR for a sidecar that fails its checks (eval.md 6).
 [[nodiscard]] slm::Result<Verdict> regate(std::string_view sidecar_text, std::optional<std::string_view> policy_text,
                                           const std::optional<Baseline>& baseline);
 
