@@ -12,7 +12,8 @@ std::string error_line(const std::string& file, const slm::Status& status) {
   line += ": " + (status.message.empty() ? std::string(row.message) : status.message);
   // One line, whatever a file or a message holds: control bytes are shown, never sent to the terminal.
   std::string safe;
-  for (unsigned char c : line) {
+  for (const char ch : line) {
+    const auto c = static_cast<unsigned char>(ch);
     if (c < 0x20 || c == 0x7F) {
       static const char* hex = "0123456789abcdef";
       safe += "\\x";

@@ -38,7 +38,8 @@ std::string f32_bits(float v) {
 
 void canonical_string(const std::string& s, std::string& out) {
   out += '"';
-  for (unsigned char c : s) {
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
