@@ -71,7 +71,10 @@ std::string verdict_element(const CaseResult& result) {
 }
 
 std::string testcase(const CaseResult& result, const std::string& chapter) {
-  std::string children = verdict_element(result);
+  // The level the case tests (L1-L5), as a testcase property, so a CI view can group by level.
+  std::string children = std::string("      <properties><property name=\"level\" value=\"") + level_name(result.test->level) +
+                         "\"/></properties>\n";
+  children += verdict_element(result);
   if (result.unexpected_pass) children += "      <system-out>unexpected pass: remove from the skip list</system-out>\n";
   if (!result.stderr_text.empty()) {
     children += "      <system-err>" + xml(clip_text(result.stderr_text, kMaxStderrBytes)) + "</system-err>\n";
