@@ -4,8 +4,9 @@
 // wire name and three nested types: Params (what a request asks), Output (what an accepting answer
 // carries beyond the verdict) and Expect (what a case requires of an acceptance). Its behaviour (case
 // file, request and answer lines, the reference's execution, judging) lives in one file,
-// conformance/runner/src/ops/<name>.cpp. Adding an operation: a struct here, its name in `Ops`, its
-// file, its schema and its protocol.md section; the compiler and linker point at anything missing.
+// conformance/runner/src/ops/<name>.cpp. Adding an operation: a struct here, its name in `All`, one
+// SLMCONF_OPERATION line in ops/op.h, its file, its schema and its protocol.md section; the compiler
+// and linker point at anything missing.
 #pragma once
 #include <cstdint>
 #include <optional>

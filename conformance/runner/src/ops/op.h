@@ -83,6 +83,44 @@ struct Behaviour {
   static std::optional<std::string> oneshot_arguments(const Params& params);
 };
 
+// Each operation's behaviour is an explicit specialisation defined in its file (ops/<name>.cpp).
+// The language wants every explicit specialisation declared before its first use in each
+// translation unit ([temp.expl.spec]): these declarations are that, one line per operation; a
+// member an operation's file forgets to define is a link error naming it.
+#define SLMCONF_OPERATION(OP)                                                                       \
+  template <>                                                                                       \
+  slm::Result<OP::Params> Behaviour<OP>::read_case_params(const wire::json&, CaseInputs&);         \
+  template <>                                                                                       \
+  slm::Result<OP::Expect> Behaviour<OP>::read_case_expect(const wire::json&);                       \
+  template <>                                                                                       \
+  void Behaviour<OP>::write_params(const OP::Params&, wire::ordered&);                              \
+  template <>                                                                                       \
+  slm::Result<OP::Params> Behaviour<OP>::read_params(const wire::json&);                            \
+  template <>                                                                                       \
+  void Behaviour<OP>::write_output(const OP::Output&, wire::ordered&);                              \
+  template <>                                                                                       \
+  OP::Output Behaviour<OP>::read_output(const wire::json&);                                         \
+  template <>                                                                                       \
+  Answer Behaviour<OP>::reference(const std::string&, const OP::Params&);                           \
+  template <>                                                                                       \
+  Judgement Behaviour<OP>::judge(const OP::Expect&, const OP::Output&, Level);                      \
+  template <>                                                                                       \
+  std::string Behaviour<OP>::describe(const OP::Expect&);                                           \
+  template <>                                                                                       \
+  std::string Behaviour<OP>::describe(const OP::Output&);                                           \
+  template <>                                                                                       \
+  std::vector<std::string> Behaviour<OP>::other_inputs(const OP::Params&);                          \
+  template <>                                                                                       \
+  std::optional<std::string> Behaviour<OP>::oneshot_arguments(const OP::Params&);
+
+SLMCONF_OPERATION(ops::Validate)
+SLMCONF_OPERATION(ops::Tokenize)
+SLMCONF_OPERATION(ops::Generate)
+SLMCONF_OPERATION(ops::ValidateAdapter)
+SLMCONF_OPERATION(ops::ApplyAdapter)
+SLMCONF_OPERATION(ops::Eval)
+#undef SLMCONF_OPERATION
+
 // The operation type of a Params, Output or Expect value.
 template <class T, class... Op>
 struct OpOfImpl;
