@@ -76,29 +76,20 @@ int run_eval(const EvalArgs& args) {
     if (!text.ok()) return report_failure("eval", args.baseline, text.status());
     auto view = slmeval::parse_sidecar(text.value());
     if (!view.ok()) return report_failure("eval", args.baseline, view.status());
-    if (view->set_digest != sets.front().digest) {
-      return report_failure("eval", args.baseline,
-                            slm::make_error(slm::ErrorCode::E_EVAL_BASELINE, slm::kNoOffset,
-                                            "the baseline ran set " + view->set_digest + ", " + args.sets.front() + " is set " +
-                                                sets.front().digest));
-    }
-    baseline = view->as_baseline;
+    baseline = view->as_baseline;  // its set is checked by run_eval (E_EVAL_BASELINE)
   }
   std::string failed_file;
   auto loaded = load_with_adapters(args.model, args.adapters, failed_file);
   if (!loaded.ok()) return report_failure("eval", failed_file, loaded.status());
-  std::vector<slm::Digest256> adapter_digests;
-  if (loaded->lineage) {
-    for (const auto& step : loaded->lineage->steps) adapter_digests.push_back(step.adapter_digest);
-  }
   bool all_passed = true;
   std::vector<std::string> summaries;
   for (std::size_t i = 0; i < sets.size(); ++i) {
     const bool show = args.progress && isatty(STDERR_FILENO);
-    auto evidence = slmeval::run_eval(loaded->model, sets[i], policies[i], baseline, show ? progress : nullptr);
-    if (!evidence.ok()) return report_failure("eval", args.sets[i], evidence.status());
-    evidence->adapters = adapter_digests;
-    evidence->lineage = loaded->lineage;
+    auto evidence = slmeval::run_eval(loaded->model, loaded->lineage, sets[i], policies[i], baseline, show ? progress : nullptr);
+    if (!evidence.ok()) {
+      const bool baseline_at_fault = evidence.status().code == slm::ErrorCode::E_EVAL_BASELINE;
+      return report_failure("eval", baseline_at_fault ? args.baseline : args.sets[i], evidence.status());
+    }
     if (auto s = out.write(ids[i], slmeval::sidecar_text(evidence.value(), "slm", "reference")); !s.ok()) return refuse("eval", s);
     const auto& e = evidence.value();
     std::size_t passed = 0;

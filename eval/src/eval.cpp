@@ -462,7 +462,8 @@ slm::Result<CaseResult> run_case(const std::shared_ptr<const slm::LoadedModel>& 
 
 }  // namespace
 
-slm::Result<Evidence> run_eval(std::shared_ptr<const slm::LoadedModel> model, const EvalSet& set, const Policy& policy,
+slm::Result<Evidence> run_eval(std::shared_ptr<const slm::LoadedModel> model, const std::optional<slm::Lineage>& lineage,
+                               const EvalSet& set, const Policy& policy,
                                const std::optional<Baseline>& baseline, void (*progress)(std::size_t, std::size_t)) {
   if (baseline && baseline->set_digest != set.digest) {
     return slm::make_error(slm::ErrorCode::E_EVAL_BASELINE, slm::kNoOffset,
@@ -470,6 +471,10 @@ slm::Result<Evidence> run_eval(std::shared_ptr<const slm::LoadedModel> model, co
   }
   Evidence e;
   e.identity = model->info().header.identity;
+  e.lineage = lineage;
+  if (lineage) {
+    for (const auto& step : lineage->steps) e.adapters.push_back(step.adapter_digest);
+  }
   e.set = set;
   e.policy = policy;
   e.baseline = baseline;

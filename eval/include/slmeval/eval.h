@@ -107,8 +107,11 @@ struct Evidence {
   std::uint64_t generated_tokens = 0;
 };
 
-// RT-EVAL-002/003: runs every case on `model` (the descendant when adapters were applied).
-[[nodiscard]] slm::Result<Evidence> run_eval(std::shared_ptr<const slm::LoadedModel> model, const EvalSet& set,
+// RT-EVAL-002/003: runs every case on `model`, the descendant of the stack `lineage` names when
+// adapters were applied (its adapters' digests and lineage go into the evidence). E_EVAL_BASELINE
+// when the baseline ran another set.
+[[nodiscard]] slm::Result<Evidence> run_eval(std::shared_ptr<const slm::LoadedModel> model,
+                                             const std::optional<slm::Lineage>& lineage, const EvalSet& set,
                                              const Policy& policy, const std::optional<Baseline>& baseline,
                                              void (*progress)(std::size_t done, std::size_t total) = nullptr);
 

@@ -135,28 +135,24 @@ Answer Op::reference(const std::string& path, const Params& p) {
   if (!set.ok()) return rejection(set.status());
   slmeval::Policy policy;
   if (p.policy) {
-    auto text = slm::read_file_bytes(*p.policy);
+    auto text = slmeval::read_bounded(*p.policy, slmeval::kMaxPolicyBytes, slm::ErrorCode::E_EVAL_POLICY);
     if (!text.ok()) return rejection(text.status());
-    auto parsed = slmeval::parse_policy(std::string(text->begin(), text->end()), set.value());
+    auto parsed = slmeval::parse_policy(text.value(), set.value());
     if (!parsed.ok()) return rejection(parsed.status());
     policy = parsed.value();
   }
   std::optional<slmeval::Baseline> baseline;
   if (p.baseline) {
-    auto text = slm::read_file_bytes(*p.baseline);
+    auto text = slmeval::read_bounded(*p.baseline, slmeval::kMaxSidecarBytes, slm::ErrorCode::E_EVAL_SIDECAR);
     if (!text.ok()) return rejection(text.status());
-    auto view = slmeval::parse_sidecar(std::string(text->begin(), text->end()));
+    auto view = slmeval::parse_sidecar(text.value());
     if (!view.ok()) return rejection(view.status());
     baseline = view->as_baseline;
   }
   auto loaded = slm::load_descendant(path, p.adapters);
   if (!loaded.ok()) return rejection(loaded.status());
-  auto evidence = slmeval::run_eval(loaded->model, set.value(), policy, baseline);
+  auto evidence = slmeval::run_eval(loaded->model, loaded->lineage, set.value(), policy, baseline);
   if (!evidence.ok()) return rejection(evidence.status());
-  if (loaded->lineage) {
-    for (const auto& step : loaded->lineage->steps) evidence->adapters.push_back(step.adapter_digest);
-  }
-  evidence->lineage = loaded->lineage;
   return acceptance(Output{slmeval::reproducible_canonical(evidence.value())});
 }
 
