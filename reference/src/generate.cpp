@@ -36,67 +36,79 @@ StepTrace trace_of(const std::vector<float>& logits, std::uint32_t chosen) {
 
 }  // namespace
 
-Result<GenerateResult> generate(std::shared_ptr<const LoadedModel> model, const GenerateRequest& request) {
-  const TokenizerRuntime tokenizer(model->info().tokenizer);
+Generation::~Generation() = default;
+
+Result<std::unique_ptr<Generation>> Generation::begin(std::shared_ptr<const LoadedModel> model,
+                                                      const GenerateRequest& request) {
+  std::unique_ptr<Generation> g(new Generation());
+  g->tokenizer_ = std::make_unique<TokenizerRuntime>(model->info().tokenizer);
   auto created = Transformer::create(model, request.context);
   if (!created.ok()) return created.status();
-  Transformer& transformer = *created.value();
-  GenerateResult out;
-  out.prompt_tokens = tokenizer.encode(request.prompt, request.add_bos, false);
-  if (out.prompt_tokens.empty()) out.prompt_tokens.push_back(tokenizer.bos_id());  // something to condition on
-  if (out.prompt_tokens.size() > transformer.context()) {
+  g->transformer_ = std::move(created.value());
+  g->model_ = std::move(model);
+  g->request_ = request;
+  GenerateResult& out = g->result_;
+  out.prompt_tokens = g->tokenizer_->encode(request.prompt, request.add_bos, false);
+  if (out.prompt_tokens.empty()) out.prompt_tokens.push_back(g->tokenizer_->bos_id());  // something to condition on
+  if (out.prompt_tokens.size() > g->transformer_->context()) {
     return make_error(ErrorCode::E_GEN_PROMPT_TOO_LONG, kNoOffset,
                       "prompt has " + std::to_string(out.prompt_tokens.size()) + " tokens, the context holds " +
-                          std::to_string(transformer.context()));
+                          std::to_string(g->transformer_->context()));
   }
-  Sampler sampler(request.sampling);
-  std::vector<float> scratch;
+  g->sampler_ = std::make_unique<Sampler>(request.sampling);
+  out.diagnostics = static_diagnostics(*g->model_, *g->transformer_);
+  out.diagnostics.prompt_tokens = static_cast<std::uint32_t>(out.prompt_tokens.size());
   const auto start = std::chrono::steady_clock::now();
   // Prompt: every token but the last only fills the KV cache.
-  std::uint32_t pos = 0;
-  for (; pos + 1 < out.prompt_tokens.size(); ++pos) transformer.forward(out.prompt_tokens[pos], pos);
-  std::uint32_t token = out.prompt_tokens.back();
-  out.stop_reason = "max_tokens";
-  while (out.tokens.size() < request.max_tokens) {
-    if (pos >= transformer.context()) {
-      out.stop_reason = "context";
-      break;
-    }
-    const std::vector<float>& logits = transformer.forward(token, pos++);
-    if (out.logits.size() < request.record_logits) out.logits.push_back(logits);
-    scratch = logits;
-    DrawTrace draw;
-    token = sampler.sample(scratch, &draw);
-    out.steps.push_back(trace_of(logits, token));
-    if (request.sampling.temperature > 0.0f && draw.total > 0.0f) {
-      // only an end with a neighbour behind it counts: 0 and total have none
-      const float inf = std::numeric_limits<float>::infinity();
-      const float below = draw.low > 0.0f ? draw.r - draw.low : inf, above = draw.high < draw.total ? draw.high - draw.r : inf;
-      out.steps.back().sampling_slack = std::min(below, above) / draw.total;
-    }
-    out.tokens.push_back(token);
-    if (request.stop_at_eos && token == tokenizer.eos_id()) {
-      out.stop_reason = "eos";
-      break;
-    }
+  for (; g->pos_ + 1 < out.prompt_tokens.size(); ++g->pos_) g->transformer_->forward(out.prompt_tokens[g->pos_], g->pos_);
+  out.diagnostics.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  g->token_ = out.prompt_tokens.back();
+  if (request.max_tokens == 0) out.stop_reason = "max_tokens";  // the loop's condition, checked first
+  return g;
+}
+
+bool Generation::step() {
+  if (done()) return false;
+  GenerateResult& out = result_;
+  piece_begin_ = out.text.size();
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<float>& logits = transformer_->forward(token_, pos_++);
+  if (out.logits.size() < request_.record_logits) out.logits.push_back(logits);
+  scratch_ = logits;
+  DrawTrace draw;
+  const std::uint32_t previous = token_;
+  token_ = sampler_->sample(scratch_, &draw);
+  out.steps.push_back(trace_of(logits, token_));
+  if (request_.sampling.temperature > 0.0f && draw.total > 0.0f) {
+    // only an end with a neighbour behind it counts: 0 and total have none
+    const float inf = std::numeric_limits<float>::infinity();
+    const float below = draw.low > 0.0f ? draw.r - draw.low : inf, above = draw.high < draw.total ? draw.high - draw.r : inf;
+    out.steps.back().sampling_slack = std::min(below, above) / draw.total;
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::vector<std::uint32_t> shown = out.tokens;
-  if (!shown.empty() && shown.back() == tokenizer.eos_id() && out.stop_reason == "eos") shown.pop_back();
-  // decode with the last prompt token in front, so the dummy-prefix rule sees what precedes
-  std::string text;
-  std::uint32_t previous = out.prompt_tokens.back();
-  for (std::uint32_t t : shown) {
-    text += tokenizer.decode_piece(previous, t);
-    previous = t;
+  out.tokens.push_back(token_);
+  // The loop's checks in their order (runtime.md 5): EOS, then the while condition, then the
+  // context before the next forward pass. The text is decoded with the previous token in front, so
+  // the dummy-prefix rule sees what precedes; the EOS that stops the run is not text.
+  if (request_.stop_at_eos && token_ == tokenizer_->eos_id()) {
+    out.stop_reason = "eos";
+  } else {
+    out.text += tokenizer_->decode_piece(previous, token_);
+    if (out.tokens.size() >= request_.max_tokens) out.stop_reason = "max_tokens";
+    else if (pos_ >= transformer_->context()) out.stop_reason = "context";
   }
-  out.text = std::move(text);
-  out.diagnostics = static_diagnostics(*model, transformer);
-  out.diagnostics.prompt_tokens = static_cast<std::uint32_t>(out.prompt_tokens.size());
-  out.diagnostics.generated_tokens = static_cast<std::uint32_t>(out.tokens.size());
-  out.diagnostics.seconds = seconds;
-  out.diagnostics.tokens_per_second = seconds > 0 ? static_cast<double>(out.tokens.size()) / seconds : 0;
-  return out;
+  auto& d = out.diagnostics;
+  d.generated_tokens = static_cast<std::uint32_t>(out.tokens.size());
+  d.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  d.tokens_per_second = d.seconds > 0 ? static_cast<double>(out.tokens.size()) / d.seconds : 0;
+  return true;
+}
+
+Result<GenerateResult> generate(std::shared_ptr<const LoadedModel> model, const GenerateRequest& request) {
+  auto run = Generation::begin(std::move(model), request);
+  if (!run.ok()) return run.status();
+  while (run.value()->step()) {
+  }
+  return std::move(*run.value()).take();
 }
 
 }  // namespace slm

@@ -5,6 +5,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "slm/model_file.h"
@@ -50,6 +51,43 @@ struct GenerateResult {
   Diagnostics diagnostics;
 };
 
+class Transformer;
+class TokenizerRuntime;
+
+// One generation, a token at a time (runtime.md section 5), for callers that show tokens as they
+// come (the WASM ABI's slm_begin / slm_next). begin() encodes the prompt and feeds all but its last
+// token; each step() runs one iteration of the section-5 loop. The stop reason is set as soon as it
+// is decided (after the token that decides it), so a caller stops without an extra call.
+class Generation {
+public:
+  static Result<std::unique_ptr<Generation>> begin(std::shared_ptr<const LoadedModel> model, const GenerateRequest& request);
+  ~Generation();
+  Generation(const Generation&) = delete;
+  Generation& operator=(const Generation&) = delete;
+
+  // Generates the next token; false (and nothing changes) once the run has stopped.
+  bool step();
+  bool done() const { return !result_.stop_reason.empty(); }
+  // The bytes the last step appended to result().text (empty for an EOS that stopped the run).
+  std::string_view piece() const { return std::string_view(result_.text).substr(piece_begin_); }
+  // Tokens, text, stop reason, traces, recorded logits and diagnostics so far.
+  const GenerateResult& result() const { return result_; }
+  GenerateResult take() && { return std::move(result_); }
+
+private:
+  Generation() = default;
+  std::shared_ptr<const LoadedModel> model_;
+  std::unique_ptr<Transformer> transformer_;
+  std::unique_ptr<TokenizerRuntime> tokenizer_;
+  GenerateRequest request_;
+  std::unique_ptr<Sampler> sampler_;
+  GenerateResult result_;
+  std::vector<float> scratch_;
+  std::uint32_t pos_ = 0, token_ = 0;
+  std::size_t piece_begin_ = 0;
+};
+
+// The whole run: begin, then step until done.
 Result<GenerateResult> generate(std::shared_ptr<const LoadedModel> model, const GenerateRequest& request);
 
 }  // namespace slm
