@@ -387,6 +387,16 @@ Result<StackOutcome> apply_stack(std::span<const std::uint8_t> parent_file, cons
   return out;
 }
 
+namespace {
+// The descendant apply_stack streamed into memory, loaded for use: its bytes are canonical and were
+// just written, so loading re-validates them cheaply (no digest) and builds the views.
+Result<LoadedDescendant> load_applied(std::vector<std::uint8_t> bytes, const Lineage& lineage) {
+  auto loaded = load_model(std::move(bytes));
+  if (!loaded.ok()) return loaded.status();
+  return LoadedDescendant{loaded.value(), lineage};
+}
+}  // namespace
+
 Result<LoadedDescendant> load_descendant(const std::string& parent, const std::vector<std::string>& adapter_paths,
                                          std::size_t* failed_adapter) {
   if (failed_adapter) *failed_adapter = kNoAdapter;
@@ -413,9 +423,16 @@ Result<LoadedDescendant> load_descendant(const std::string& parent, const std::v
   if (!applied.ok()) return applied.status();
   bytes.value().clear();
   bytes.value().shrink_to_fit();  // the parent is no longer needed: keep one model in memory
-  auto loaded = load_model(std::move(descendant.bytes()));
-  if (!loaded.ok()) return loaded.status();
-  return LoadedDescendant{loaded.value(), applied->lineage};
+  return load_applied(std::move(descendant.bytes()), applied->lineage);
+}
+
+Result<LoadedDescendant> descend(std::span<const std::uint8_t> parent_file, const ModelInfo& parent,
+                                 std::span<const std::span<const std::uint8_t>> adapters, std::size_t* failed_adapter) {
+  if (failed_adapter) *failed_adapter = kNoAdapter;
+  VectorSink descendant;
+  auto applied = apply_stack(parent_file, parent, adapters, &descendant, failed_adapter);
+  if (!applied.ok()) return applied.status();
+  return load_applied(std::move(descendant.bytes()), applied->lineage);
 }
 
 }  // namespace slm

@@ -80,6 +80,11 @@ struct LoadedDescendant {
   std::shared_ptr<LoadedModel> model;
   std::optional<Lineage> lineage;  // with adapters only
 };
+// The same from bytes in memory (the WASM ABI's slm_adapter_apply): `parent` is
+// validate_model(parent_file, {.verify_digest = true}).value(); the spans need only outlive the call.
+[[nodiscard]] Result<LoadedDescendant> descend(std::span<const std::uint8_t> parent_file, const ModelInfo& parent,
+                                               std::span<const std::span<const std::uint8_t>> adapters,
+                                               std::size_t* failed_adapter = nullptr);
 [[nodiscard]] Result<LoadedDescendant> load_descendant(const std::string& parent, const std::vector<std::string>& adapters,
                                                        std::size_t* failed_adapter = nullptr);
 

@@ -40,6 +40,10 @@ private:
   std::vector<TensorView> views_;
 };
 
+// Validates `bytes` (kept alive by `owner`: a vector, a malloc'd block, a block the WASM ABI took
+// over) and builds the views.
+Result<std::shared_ptr<LoadedModel>> load_owned(std::shared_ptr<const void> owner, std::span<const std::uint8_t> bytes,
+                                                const LoadOptions& options = {});
 // Takes ownership of the bytes, validates them and builds the views.
 Result<std::shared_ptr<LoadedModel>> load_model(std::vector<std::uint8_t> file, const LoadOptions& options = {});
 // Validates by streaming first, then reads the file only if it is valid and addressable.
