@@ -32,6 +32,11 @@ NOT_FILE_TESTABLE = {
     "SLM-HAR-001": "a broken case tree: test_harness.py test_a_broken_case_is_errored_and_the_run_goes_on",
     "SLM-HAR-002": "malformed protocol lines: test_harness.py test_the_reference_speaker_answers_every_line",
     "SLM-CNV-001": "llama2.c conversion input, not an .slm file: reference tests in test_tokenizer.cpp",
+    "SLM-ABI-001": "raw ABI calls with stray pointers: wasm/tests/abi.test.mjs",
+    "SLM-ABI-002": "unknown runtime handles: wasm/tests/abi.test.mjs",
+    "SLM-ABI-003": "calls out of order: wasm/tests/abi.test.mjs",
+    "SLM-ABI-004": "scalar arguments out of range: wasm/tests/abi.test.mjs",
+    "SLM-ABI-005": "memory that cannot grow: wasm/tests/abi.test.mjs",
 }
 
 
@@ -43,6 +48,11 @@ RT_TESTED_ELSEWHERE = {
     "RT-ADP-006": "all or nothing, internal to a runtime: AdapterStack.FailedSecondAdapterLeavesModelBitIdentical",
     "RT-ADP-008": "rollback, internal to a runtime: AdapterApply.ApplyThenRollbackIsIdentity, AdapterStack.RollbackRestoresTheParentBytes",
     "RT-ADP-009": "the canonical adapter writer: AdapterWriter.DecodeWriteRoundTrip",
+    "RT-ABI-001": "all or nothing at the ABI: wasm/tests/abi.test.mjs",
+    "RT-ABI-002": "block ownership of slm_load: wasm/tests/abi.test.mjs",
+    "RT-ABI-003": "result lifetime: wasm/tests/abi.test.mjs",
+    "RT-ABI-004": "streaming equals whole generation: wasm/tests/abi.test.mjs",
+    "RT-ABI-005": "the WASM build reproduces every case: slm conform --runtime wasm: in make wasm-check",
 }
 
 

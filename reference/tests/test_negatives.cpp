@@ -81,6 +81,11 @@ const std::set<std::string> kCodesTestedElsewhere = {
     "E_PROTOCOL_LINE",        // test_harness.py: test_the_reference_speaker_answers_every_line
     "E_GEN_PROMPT_TOO_LONG",  // Generate.PromptLongerThanContextIsAnError
     "E_CONVERT_INPUT",        // test_tokenizer.cpp: malformed llama2.c tokenizer.bin
+    "E_ABI_POINTER",          // wasm/tests/abi.test.mjs (raw ABI calls, not files)
+    "E_ABI_HANDLE",           // wasm/tests/abi.test.mjs
+    "E_ABI_ORDER",            // wasm/tests/abi.test.mjs
+    "E_ABI_ARGUMENT",         // wasm/tests/abi.test.mjs
+    "E_ABI_MEMORY",           // wasm/tests/abi.test.mjs
 };
 
 TEST(Negatives, EveryErrorCodeIsProduced) {
