@@ -211,7 +211,8 @@ slm::Result<EvalSet> parse_set(std::string_view text) {
   EvalSet set;
   Params defaults;
   std::set<std::string> ids;
-  std::uint64_t line = 0, offset = 0;
+  std::uint64_t line = 0;
+  std::size_t offset = 0;  // the set is in memory: size_t (32 bits in wasm32)
   while (offset < text.size()) {
     ++line;
     const std::size_t end = text.find('\n', offset);
