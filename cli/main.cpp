@@ -134,7 +134,7 @@ int main(int argc, char** argv) {
   conform.cache_dir = (std::getenv("TMPDIR") ? std::string(std::getenv("TMPDIR")) : std::string("/tmp")) + "/slm-conform-cache";
   bool no_progress = false;
   auto* c = app.add_subcommand("conform", "Run the conformance cases against a runtime and write reports");
-  c->add_option("--runtime", conform.runtime, "ref | cmd:<command line> | oneshot:<command line>")->capture_default_str();
+  c->add_option("--runtime", conform.runtime, "ref | cmd:<command line> | oneshot:<command line> | wasm:<module.wasm>")->capture_default_str();
   c->add_option("--cases", conform.cases_dir, "case tree")->capture_default_str();
   c->add_option("--only", conform.only, "glob over case ids, e.g. 'tensors/*' (repeatable: a case runs if it matches any)")
       ->expected(1)

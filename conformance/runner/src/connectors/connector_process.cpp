@@ -1,5 +1,8 @@
 // `cmd:` (a long-lived protocol speaker) and `oneshot:` (one process per case) connectors.
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <optional>
 
 #include "child_process.h"
@@ -177,8 +180,18 @@ slm::Result<std::unique_ptr<Connector>> make_connector(const std::string& spec, 
   if (spec == "ref") return make_reference_connector();
   if (spec.rfind("cmd:", 0) == 0 && spec.size() > 4) return Made(std::make_unique<ProtocolConnector>(spec.substr(4), timeout_seconds));
   if (spec.rfind("oneshot:", 0) == 0 && spec.size() > 8) return Made(std::make_unique<OneShotConnector>(spec.substr(8)));
+  if (spec.rfind("wasm:", 0) == 0 && spec.size() > 5) {
+    // A module of the WASM ABI (spec/wasm-abi.md), run by the Node speaker of wasm/speaker.mjs.
+    const char* env = std::getenv("SLM_WASM_SPEAKER");
+    const std::string speaker = env && *env ? env : SLM_WASM_SPEAKER;
+    if (::access(speaker.c_str(), R_OK) != 0) {
+      return slm::make_error(slm::ErrorCode::E_ARG_VALUE, slm::kNoOffset,
+                             "wasm: needs the speaker " + speaker + " (set SLM_WASM_SPEAKER to wasm/speaker.mjs)");
+    }
+    return Made(std::make_unique<ProtocolConnector>("node " + shell_quote(speaker) + " " + shell_quote(spec.substr(5)), timeout_seconds));
+  }
   return slm::make_error(slm::ErrorCode::E_ARG_VALUE, slm::kNoOffset,
-                         "unknown runtime '" + spec + "' (use ref, cmd:<command line> or oneshot:<command line>)");
+                         "unknown runtime '" + spec + "' (use ref, cmd:<command line>, oneshot:<command line> or wasm:<module.wasm>)");
 }
 
 }  // namespace slmconf
