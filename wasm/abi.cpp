@@ -291,7 +291,7 @@ SLM_EXPORT std::uint32_t slm_adapter_validate(std::uint32_t handle, std::uint32_
   if (auto bad = bad_span(ptr, len, "adapter")) return *bad;
   if (auto s = verify_parent(*rt); !s.ok()) return fail(s, -1);
   auto adapter = slm::validate_adapter(Bytes(pointer(ptr), len), *rt->verified);
-  if (!adapter.ok()) return fail(adapter.status(), 0);
+  if (!adapter.ok()) return fail(adapter.status());
   return ok();
 }
 

@@ -41,6 +41,13 @@ function readInput(path, limit) {
 
 // Makes `path` the runtime's model (its parent, no adapters applied); throws Reject.
 function loadModel(path, verifyDigest, step) {
+  // A block holds at most 2^31 bytes (wasm-abi.md 3): a larger model does not fit this runtime
+  // (format.md section 10, SLM-LIM-007), whatever else it holds.
+  try {
+    if (statSync(path).size > 2 ** 31) throw new Reject('E_LIMIT_ADDRESS_SPACE', 16, `${path}: larger than a wasm32 block`, step);
+  } catch (e) {
+    if (e instanceof Reject) throw e;
+  }
   const bytes = readInput(path);
   if (bytes instanceof Reject) throw Object.assign(bytes, { step });
   if (!loaded || !loaded.bytes.equals(bytes) || (verifyDigest && !loaded.verified)) {
@@ -159,6 +166,10 @@ write({ type: 'hello', protocol: 'slm-conform/1', name: 'slm-wasm', version: '0.
 const input = createInterface({ input: process.stdin, crlfDelay: Infinity });
 for await (const line of input) {
   if (line.length === 0) continue;
+  if (Buffer.byteLength(line) > MAX_LINE) {
+    write({ seq: null, status: 'errored', message: 'E_PROTOCOL_LINE: longer than 1 MiB' });
+    continue;
+  }
   let op = null;
   try { op = JSON.parse(line)?.op; } catch { /* answered below */ }
   if (op === 'bye') break;

@@ -173,6 +173,19 @@ class Harness(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertTrue(all(c["outcome"] == "crash" for c in results(self.report("r")).values()))
 
+    def test_wasm_connector_without_a_module_crashes_each_case(self):
+        # the speaker starts, but the module cannot be read: no hello, so every case is a crash
+        r = conform("wasm:/nonexistent/slm.wasm", self.report("r"), "--only", "header/*")
+        self.assertEqual(r.returncode, 1)
+        self.assertTrue(all(c["outcome"] == "crash" for c in results(self.report("r")).values()))
+
+    def test_wasm_connector_without_its_speaker_is_a_usage_error(self):
+        env = dict(os.environ, SLM_WASM_SPEAKER="/nonexistent/speaker.mjs")
+        cmd = [SLM, "conform", "--runtime", "wasm:x.wasm", "--cases", CASES, "--report", "", "--no-progress"]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=env)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("SLM_WASM_SPEAKER", r.stderr)
+
     def test_skip_list_flags_cases_that_pass(self):
         skip = os.path.join(self.tmp, "skip.txt")
         with open(skip, "w") as f:

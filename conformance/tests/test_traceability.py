@@ -19,7 +19,7 @@ NOT_FILE_TESTABLE = {
     "SLM-EVAL-002": "policy files: cli.eval test_a_bad_policy_is_refused (the harness sends no policy yet)",
     "SLM-EVAL-003": "a baseline of another set: cli.eval test_a_baseline_of_another_set_is_refused",
     "SLM-EVAL-004": "an edited sidecar: cli.eval test_an_edited_sidecar_is_refused",
-    "SLM-LIM-007": "address space of the runtime: reference test Load.RefusesFileBeyondAddressSpace, wasm/loader.mjs",
+    "SLM-LIM-007": "address space of the runtime: reference test Load.RefusesFileBeyondAddressSpace",
     "SLM-IO-002": "output write failures: reference tests OutputSet.*, tests/hostile (disk full, kill between outputs)",
     "SLM-TOOL-001": "an output that is an input: OutputSet.RefusesAnOutputThatIsAnInput, tests/hostile",
     "SLM-TOOL-002": "two outputs that are one file: OutputSet.RefusesTwoOutputsThatAreOneFile, tests/hostile",

@@ -193,8 +193,8 @@ TEST(Generate, QuantizedModelsTrackTheirF32Source) {
 
 TEST(Generate, BitIdenticalAcrossBuilds) {
   // XXH64 of every logit of a fixed run, per dtype. g++ and clang (the sanitizer build) run this test
-  // and wasm/check-forward.mjs runs the same steps in the wasm32 build: all must give the recorded
-  // values. They change only with the forward pass itself (spec/runtime.md), never to fit a build.
+  // (the wasm32 build meets the same bits in the bit-exact generate cases): all must give the
+  // recorded values. They change only with the forward pass itself (spec/runtime.md), never to fit a build.
   std::ifstream in(std::string(SLM_SOURCE_DIR) + "/reference/tests/data/forward-fingerprints.txt");
   std::map<std::string, std::uint64_t> expected;
   for (std::string line; std::getline(in, line);) {
