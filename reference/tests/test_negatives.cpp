@@ -86,6 +86,18 @@ const std::set<std::string> kCodesTestedElsewhere = {
     "E_ABI_ORDER",            // wasm/tests/abi.test.mjs
     "E_ABI_ARGUMENT",         // wasm/tests/abi.test.mjs
     "E_ABI_MEMORY",           // wasm/tests/abi.test.mjs
+    "E_PKT_KEY",           // cli/tests/test_packet.py (release packets, not model files)
+    "E_PKT_FORMAT",        // cli/tests/test_packet.py (release packets, not model files)
+    "E_PKT_SIGNATURE",     // cli/tests/test_packet.py (release packets, not model files)
+    "E_PKT_REVIEW",        // cli/tests/test_packet.py (release packets, not model files)
+    "E_PKT_PARENT",        // cli/tests/test_packet.py (release packets, not model files)
+    "E_PKT_ADAPTER",       // cli/tests/test_packet.py (release packets, not model files)
+    "E_PKT_DESCENDANT",    // cli/tests/test_packet.py (release packets, not model files)
+    "E_PKT_SET",           // cli/tests/test_packet.py (release packets, not model files)
+    "E_PKT_POLICY",        // cli/tests/test_packet.py (release packets, not model files)
+    "E_PKT_SIDECAR",       // cli/tests/test_packet.py (release packets, not model files)
+    "E_PKT_VERDICT",       // cli/tests/test_packet.py (release packets, not model files)
+    "E_PKT_RERUN",         // cli/tests/test_packet.py (release packets, not model files)
 };
 
 TEST(Negatives, EveryErrorCodeIsProduced) {
