@@ -114,4 +114,19 @@ int run_conform(const slmconf::RunnerOptions& options);
 int run_protocol();
 int run_gen_cases(const std::string& output_dir);
 
+struct KeyGenArgs {
+  std::string output;  // KEY; KEY.pub beside it
+};
+int run_key_gen(const KeyGenArgs& args);
+
+struct PacketArgs {
+  std::string parent, key, packet, output, note, policy;
+  std::vector<std::string> adapters, sets, sidecars, baselines, pubkeys;
+  bool approve = false, reject = false, rerun = false, require_approval = false, json = false;
+};
+int run_packet_build(const PacketArgs& args);
+int run_packet_sign(const PacketArgs& args);
+int run_packet_verify(const PacketArgs& args);
+int run_packet_show(const PacketArgs& args);
+
 }  // namespace slmcli

@@ -198,6 +198,41 @@ int main(int argc, char** argv) {
   cv->add_option("-o,--output", convert.output, ".slm (import) or checkpoint (export) to write")->required();
   cv->add_option("--dtype", convert.dtype, "import: f32 | q8_0 | q4_0 for every matrix (reference quantizers)");
 
+  slmcli::KeyGenArgs key_gen;
+  auto* key = app.add_subcommand("key", "Ed25519 signing keys for release packets (spec/packet.md 2)");
+  key->require_subcommand(1);
+  auto* kg = key->add_subcommand("gen", "Write a new private key (0600) and KEY.pub; both must be new");
+  kg->add_option("-o,--output", key_gen.output, "private key file (PEM)")->required();
+
+  slmcli::PacketArgs packet;
+  auto* pk = app.add_subcommand("packet", "Signed release packets: in-toto statements in DSSE envelopes (spec/packet.md)");
+  pk->require_subcommand(1);
+  auto* pkb = pk->add_subcommand("build", "Derive the descendant, run the eval sets, sign the statement");
+  pkb->add_option("--parent", packet.parent, "the parent .slm")->required();
+  pkb->add_option("--adapter", packet.adapters, "adapters, in stack order (repeatable)");
+  pkb->add_option("--eval", packet.sets, "eval sets (repeatable)")->required();
+  pkb->add_option("--policy", packet.policy, "gate policy for every set");
+  pkb->add_option("--sidecar", packet.sidecars, "the descendant's sidecars, one per set (instead of running the eval)");
+  pkb->add_option("--baseline", packet.baselines, "the baseline sidecars those name");
+  pkb->add_option("--key", packet.key, "the builder's private key")->required();
+  pkb->add_option("-o,--output", packet.output, "packet file to write")->required();
+  auto* pks = pk->add_subcommand("sign", "Add the builder's signature, or a review (--approve/--reject), to a new file");
+  pks->add_option("packet", packet.packet, "packet file")->required();
+  pks->add_option("--key", packet.key, "private key")->required();
+  pks->add_flag("--approve", packet.approve, "sign a review that approves");
+  pks->add_flag("--reject", packet.reject, "sign a review that rejects");
+  pks->add_option("--note", packet.note, "the reviewer's note");
+  pks->add_option("-o,--output", packet.output, "the signed packet (never the input)")->required();
+  auto* pkv = pk->add_subcommand("verify", "Check signatures, reviews and every claim; exit 0 verified, 1 failed, 2 error");
+  pkv->add_option("packet", packet.packet, "packet file")->required();
+  pkv->add_option("--pubkey", packet.pubkeys, "trusted public keys (repeatable)")->required();
+  pkv->add_flag("--rerun", packet.rerun, "run every eval set again");
+  pkv->add_flag("--require-approval", packet.require_approval, "a valid review must approve and none reject");
+  pkv->add_flag("--json", packet.json, "the report as JSON");
+  auto* pkw = pk->add_subcommand("show", "Markdown and a self-contained HTML page (OUT.html) of a packet");
+  pkw->add_option("packet", packet.packet, "packet file")->required();
+  pkw->add_option("-o,--output", packet.output, "OUT.md")->required();
+
   slmcli::AdapterArgs adapter;
   auto* ad = app.add_subcommand("adapter", "Adapters (ADP1 dense, ASP1 sparse, ALR1 low-rank) bound to a parent");
   ad->require_subcommand(1);
@@ -249,7 +284,7 @@ int main(int argc, char** argv) {
   if (*tk) return slmcli::run_tokenize(tokenize);
   // A path option given empty is an error, never "not given" (SLM-TOOL-006).
   for (auto [app_, option] : {std::pair{ev, "--policy"}, std::pair{ev, "--baseline"}, std::pair{gt, "--policy"},
-                              std::pair{gt, "--baseline"}}) {
+                              std::pair{gt, "--baseline"}, std::pair{pkb, "--policy"}}) {
     if (*app_ && app_->count(option) > 0 && app_->get_option(option)->as<std::string>().empty()) {
       return slmcli::refuse(app_->get_name(), slm::make_error(slm::ErrorCode::E_ARG_VALUE, slm::kNoOffset,
                                                               std::string(option) + " is empty"));
@@ -263,5 +298,10 @@ int main(int argc, char** argv) {
   if (*adi) return slmcli::run_adapter_inspect(adapter);
   if (*ada) return slmcli::run_adapter_apply(adapter);
   if (*ga) return slmcli::run_gen_adapter(gen_adapter);
+  if (*kg) return slmcli::run_key_gen(key_gen);
+  if (*pkb) return slmcli::run_packet_build(packet);
+  if (*pks) return slmcli::run_packet_sign(packet);
+  if (*pkv) return slmcli::run_packet_verify(packet);
+  if (*pkw) return slmcli::run_packet_show(packet);
   return slmcli::kExitUsage;
 }
