@@ -44,7 +44,9 @@ std::span<const std::uint8_t> bytes_of(const std::string& s) {
 // A path as the packet records it: relative to the packet's folder, '/' separators.
 slm::Result<std::string> relative_to(const std::string& path, const std::string& dir) {
   const fs::path rel = fs::absolute(path).lexically_normal().lexically_relative(fs::absolute(dir.empty() ? "." : dir).lexically_normal());
-  if (rel.empty()) return error(ErrorCode::E_ARG_VALUE, path + " cannot be named relative to the packet's folder");
+  if (rel.empty() || *rel.begin() == "..") {
+    return error(ErrorCode::E_ARG_VALUE, path + " lies outside the packet's folder (packet.md 1: every file a packet names is in its folder's tree)");
+  }
   return rel.generic_string();
 }
 
@@ -65,6 +67,14 @@ slm::Result<std::string> read_text(const std::string& path, std::uint64_t max, E
 }
 
 slm::Result<std::string> canonical(const json& j) { return slmeval::canonicalize(j.dump()); }
+
+// The resolved policy as R spells it (eval.md 6): every key, ceilings null when absent.
+json policy_json(const slmeval::Policy& policy) {
+  const auto ceiling = [](const std::optional<std::uint64_t>& v) { return v ? json(*v) : json(nullptr); };
+  return {{"max_kv_cache_bytes", ceiling(policy.max_kv_cache_bytes)}, {"max_model_bytes", ceiling(policy.max_model_bytes)},
+          {"max_scratch_bytes", ceiling(policy.max_scratch_bytes)}, {"min_pass_percent", policy.min_pass_percent},
+          {"must_pass", policy.must_pass}, {"no_regression", policy.no_regression}};
+}
 
 // Equal as JSON values, whatever the key order (recorded statements are canonical: keys sorted).
 bool same(const json& a, const json& b) {
@@ -229,6 +239,9 @@ slm::Result<std::string> build_packet(const BuildInputs& in, const Key& builder)
       }
       sidecar = reproducible_entry(view->reproducible_canonical);
       const json r = sidecar["reproducible"];
+      if (!same(r["policy"], policy_json(policy))) {
+        return error(ErrorCode::E_PKT_SIDECAR, in.sidecars[i] + " was judged under another policy than the one given");
+      }
       if (r["baseline"].is_string()) {  // the baseline it names must be given
         for (const auto& b : in.baselines) {
           auto bt = read_text(b, slmeval::kMaxSidecarBytes, ErrorCode::E_EVAL_SIDECAR);
@@ -354,36 +367,81 @@ json check_signatures(const json& envelope, const std::string& payload, const st
   return out;
 }
 
-// Checks the statement's fields (section 5); a message naming the first wrong one.
+// Checks the statement's fields (section 5): every field the checks read, of its type, and the
+// fields section 5 fixes (spec_version, rollback, review) with their values; a message naming the
+// first wrong one. Nothing after this reads a field of another type, so no check can trip on one.
 std::optional<std::string> statement_shape(const json& s) {
+  const auto is_str = [](const json& o, const char* k) { return o.is_object() && o.contains(k) && o[k].is_string(); };
+  const auto is_uint = [](const json& o, const char* k) { return o.is_object() && o.contains(k) && o[k].is_number_unsigned(); };
+  const auto is_hex64 = [&](const json& o, const char* k) {
+    if (!is_str(o, k)) return false;
+    const std::string v = o[k].get<std::string>();
+    return v.size() == 64 && v.find_first_not_of("0123456789abcdef") == std::string::npos;
+  };
+  const auto is_file = [&](const json& f) { return is_str(f, "path") && is_hex64(f, "sha256"); };
+  const auto is_identity = [&](const json& o, const char* k) { return o.is_object() && o.contains(k) && slmconf::identity_from_json(o[k]).has_value(); };
   if (s.value("_type", "") != kStatementType) return "_type is not " + std::string(kStatementType);
   if (s.value("predicateType", "") != kReleaseType) return "predicateType is not " + std::string(kReleaseType);
   if (!s.contains("subject") || !s["subject"].is_array() || s["subject"].empty()) return "subject is not a non-empty list";
+  for (const auto& sub : s["subject"]) {
+    if (!is_str(sub, "name") || !sub.contains("digest") || !is_hex64(sub["digest"], "sha256")) return "a subject needs name and digest.sha256";
+  }
   if (!s.contains("predicate") || !s["predicate"].is_object()) return "no predicate";
   const json& p = s["predicate"];
+  if (p.value("spec_version", json(nullptr)) != "1") return "predicate.spec_version is not \"1\"";
   for (const char* key : {"parent", "descendant", "lineage", "scorecard", "diagnostics", "rollback", "review"}) {
     if (!p.contains(key) || !p[key].is_object()) return std::string("predicate.") + key + " is not an object";
   }
   for (const char* key : {"stack", "evidence"}) {
     if (!p.contains(key) || !p[key].is_array()) return std::string("predicate.") + key + " is not a list";
   }
-  const auto is_file = [](const json& f) {
-    return f.is_object() && f.contains("path") && f["path"].is_string() && f.contains("sha256") && f["sha256"].is_string();
-  };
-  if (!is_file(p["parent"]) || !p["parent"].contains("identity")) return "predicate.parent needs path, sha256, identity";
+  if (p["evidence"].empty()) return "predicate.evidence is empty: a release needs evidence";
+  if (!is_file(p["parent"]) || !is_identity(p["parent"], "identity")) return "predicate.parent needs path, sha256, identity";
   for (const auto& a : p["stack"]) {
-    if (!is_file(a) || !a.contains("kind") || !a.contains("content_digest")) return "a stack entry needs path, sha256, kind, content_digest";
+    if (!is_file(a) || !is_str(a, "kind") || !is_hex64(a, "content_digest")) return "a stack entry needs path, sha256, kind, content_digest";
   }
+  const json& d = p["descendant"];
+  if (!is_str(d, "name") || !is_hex64(d, "sha256") || !is_uint(d, "file_bytes") ||
+      !slmconf::identity_from_json(d.value("identity", json(nullptr)))) {
+    return "predicate.descendant needs name, sha256, identity, file_bytes";
+  }
+  if (!slmconf::lineage_from_json(p["lineage"])) return "predicate.lineage is not a lineage";
   for (const auto& e : p["evidence"]) {
-    if (!e.is_object() || !e.contains("set") || !is_file(e["set"]) || !e.contains("sidecar") || !e["sidecar"].is_object() ||
-        !e.contains("policy") || !(e["policy"].is_null() || is_file(e["policy"])) || !e.contains("verdict") ||
-        !e.contains("baseline") || !(e["baseline"].is_null() || e["baseline"].is_object())) {
-      return "an evidence entry needs set, policy, sidecar, baseline, verdict";
+    if (!e.is_object() || !e.contains("set") || !is_file(e["set"]) || !is_str(e["set"], "name") || !is_hex64(e["set"], "digest") ||
+        !is_uint(e["set"], "cases")) {
+      return "an evidence set needs path, sha256, name, digest, cases";
     }
-    if (!e["sidecar"].contains("reproducible") || !e["sidecar"].contains("reproducible_digest")) return "a sidecar needs reproducible and its digest";
+    if (!e.contains("policy") || !(e["policy"].is_null() || is_file(e["policy"]))) return "an evidence policy is null or a file";
+    for (const char* key : {"sidecar", "baseline"}) {
+      if (!e.contains(key)) return std::string("an evidence entry needs ") + key;
+      const json& x = e[key];
+      if (std::string(key) == "baseline" && x.is_null()) continue;
+      if (!x.is_object() || !x.contains("reproducible") || !x["reproducible"].is_object() || !is_hex64(x, "reproducible_digest")) {
+        return std::string("an evidence ") + key + " needs reproducible and its digest";
+      }
+      if (x.contains("file") && !is_file(x["file"])) return "a sidecar file needs path and sha256";
+    }
+    if (!e.contains("verdict") || !e["verdict"].is_object()) return "an evidence entry needs a verdict";
   }
+  // Section 5 fixes the review block: an edited value is a malformed statement. (Rollback names the
+  // parent file, so check 4 compares it with the file.)
+  const json review = {{"checklist", kChecklist}, {"decisions", "reviews"}, {"required", true}};
+  if (!same(review, p["review"])) return "predicate.review is not section 6's checklist";
   return std::nullopt;
 }
+
+// Every path the statement records, to be resolved inside the packet's folder (section 1).
+std::vector<std::string> recorded_paths(const json& p) {
+  std::vector<std::string> out = {p["parent"]["path"].get<std::string>()};
+  for (const auto& a : p["stack"]) out.push_back(a["path"].get<std::string>());
+  for (const auto& e : p["evidence"]) {
+    out.push_back(e["set"]["path"].get<std::string>());
+    if (!e["policy"].is_null()) out.push_back(e["policy"]["path"].get<std::string>());
+    if (e["sidecar"].contains("file")) out.push_back(e["sidecar"]["file"]["path"].get<std::string>());
+  }
+  return out;
+}
+
 
 slm::Result<std::string> file_sha256(const std::string& path, std::vector<std::uint8_t>* keep = nullptr) {
   auto bytes = slm::read_file_bytes(path);
@@ -459,8 +517,9 @@ std::string VerifyReport::text() const {
   return out;
 }
 
-VerifyReport verify_packet(std::string_view text, const std::string& dir, const std::vector<Key>& trusted,
-                           const VerifyOptions& options) {
+namespace {
+VerifyReport verify_unguarded(std::string_view text, const std::string& dir, const std::vector<Key>& trusted,
+                              const VerifyOptions& options) {
   VerifyReport report;
   auto& checks = report.checks;
   checks.reserve(16);  // every check below: references to them stay valid
@@ -482,7 +541,13 @@ VerifyReport verify_packet(std::string_view text, const std::string& dir, const 
   const Parsed& p = parsed.value();
   report.packet_digest = hex_sha256(p.payload);
   if (auto c = slmeval::canonicalize(p.payload); !c.ok() || c.value() != p.payload) fail(format, "the payload is not canonical JSON");
-  if (auto why = statement_shape(p.statement)) fail(format, *why);
+  if (auto why = statement_shape(p.statement)) {
+    fail(format, *why);
+  } else {
+    for (const auto& path : recorded_paths(p.statement["predicate"])) {
+      if (auto r = resolve(path, dir); !r.ok()) fail(format, r.status().message);
+    }
+  }
   // 2. signatures
   Check& signature = add("signature", ErrorCode::E_PKT_SIGNATURE);
   bool any = false;
@@ -564,6 +629,11 @@ VerifyReport verify_packet(std::string_view text, const std::string& dir, const 
     } else {
       d = std::move(derived.value());
       if (!same(slmconf::identity_json(d->parent_info.header.identity), pr["parent"]["identity"])) fail(parent, "the parent's identity differs");
+      const std::string recorded = pr["parent"]["path"].get<std::string>();
+      const json rollback = {{"command", "slm validate --digest " + recorded},
+                             {"parent_digest", slm::to_hex(d->parent_info.header.identity.content_digest)},
+                             {"parent_path", recorded}, {"parent_sha256", hex_sha256(d->parent_bytes)}, {"stack_begins_after", 0}};
+      if (!same(rollback, pr["rollback"])) fail(parent, "rollback does not name this parent file (section 5)");
       for (std::size_t k = 0; k < d->outcome.lineage.steps.size(); ++k) {
         const auto& step = d->outcome.lineage.steps[k];
         if (pr["stack"][k].value("kind", "") != kind_name(step.kind) ||
@@ -627,6 +697,10 @@ VerifyReport verify_packet(std::string_view text, const std::string& dir, const 
     }
     parsed_sets.push_back(set);
     parsed_policies.push_back(policy);
+    if (set && !same(e["sidecar"]["reproducible"].value("policy", json(nullptr)), policy_json(policy))) {
+      fail(sidecars, which + ": the sidecar was judged under another policy than " +
+                         (e["policy"].is_null() ? std::string("the default") : e["policy"]["path"].get<std::string>()));
+    }
     // 8. the sidecar and its baseline
     const auto entry_ok = [&](const json& entry, const std::string& what) -> std::optional<slmeval::SidecarView> {
       auto c = canonical(entry["reproducible"]);
@@ -716,6 +790,21 @@ VerifyReport verify_packet(std::string_view text, const std::string& dir, const 
   return report;
 }
 
+}  // namespace
+
+// The checks read only what statement_shape vouched for; a JSON type error that slips past it is
+// still a malformed packet, never a crash.
+VerifyReport verify_packet(std::string_view text, const std::string& dir, const std::vector<Key>& trusted,
+                           const VerifyOptions& options) {
+  try {
+    return verify_unguarded(text, dir, trusted, options);
+  } catch (const nlohmann::json::exception& e) {
+    VerifyReport report;
+    report.checks.push_back({"format", ErrorCode::E_PKT_FORMAT, false, std::string("malformed field: ") + e.what()});
+    return report;
+  }
+}
+
 // ---- slm packet show -----------------------------------------------------------------------------
 
 namespace {
@@ -756,7 +845,7 @@ std::vector<std::string> review_lines(const json& file) {
     if (!rp.ok()) continue;
     const json pred = rp->statement.contains("predicate") ? rp->statement["predicate"] : json::object();
     const std::string keyid = r["signatures"].empty() ? "" : str(r["signatures"][0].value("keyid", json("")));
-    out.push_back(pred.value("decision", "?") + " by " + keyid.substr(0, 16) + "… (unverified here: `slm packet verify`): " +
+    out.push_back(pred.value("decision", "?") + " by " + keyid.substr(0, 16) + "… (not verified here; slm packet verify checks it): " +
                   pred.value("note", ""));
   }
   return out;
@@ -764,7 +853,8 @@ std::vector<std::string> review_lines(const json& file) {
 
 }  // namespace
 
-slm::Result<std::string> show_markdown(std::string_view text) {
+namespace {
+slm::Result<std::string> markdown_unguarded(std::string_view text) {
   auto s = shown(text);
   if (!s.ok()) return s.status();
   const json& p = s->statement["predicate"];
@@ -784,6 +874,13 @@ slm::Result<std::string> show_markdown(std::string_view text) {
     md += "| " + str(e["set"]["name"]) + " | " + str(r["totals"]["cases"]) + " | " + str(r["totals"]["passed"]) + " | " +
           (e["verdict"]["passed"].get<bool>() ? "passed" : "**FAILED**") + " | " + (reasons.empty() ? "—" : reasons) + " |\n";
   }
+  md += "\n## Scorecard\n\n| set | model | sidecar | cases | passed | gate |\n|---|---|---|---:|---:|---|\n";
+  for (const auto& row : p["scorecard"].value("rows", json::array())) {
+    md += "| " + str(row.value("set", json(""))) + " | `" + str(row.value("model", json(""))).substr(0, 16) + "…` | `" +
+          str(row.value("sidecar", json(""))) + "` | " +
+          row.value("cases", json(0)).dump() + " | " + row.value("passed", json(0)).dump() + " | " +
+          (row.value("gate", false) ? "passed" : "failed") + " |\n";
+  }
   md += "\n## Diagnostics\n\n";
   for (const auto& [k, v] : p["diagnostics"].items()) md += "- " + k + ": " + v.dump() + "\n";
   md += "\n## Rollback\n\nRestore the parent `" + str(p["rollback"]["parent_path"]) + "` (content digest `" +
@@ -798,7 +895,7 @@ slm::Result<std::string> show_markdown(std::string_view text) {
   return md;
 }
 
-slm::Result<std::string> show_html(std::string_view text) {
+slm::Result<std::string> html_unguarded(std::string_view text) {
   auto s = shown(text);
   if (!s.ok()) return s.status();
   const json& p = s->statement["predicate"];
@@ -835,6 +932,13 @@ slm::Result<std::string> show_html(std::string_view text) {
     gates += "<tr><td>" + esc(str(e["set"]["name"])) + "</td><td>" + str(r["totals"]["cases"]) + "</td><td>" + str(r["totals"]["passed"]) +
              "</td><td class='" + (passed ? "ok" : "bad") + "'>" + (passed ? "passed" : "FAILED") + "</td><td>" + esc(reasons) + "</td></tr>";
   }
+  std::string score;
+  for (const auto& row : p["scorecard"].value("rows", json::array())) {
+    const bool passed = row.value("gate", false);
+    score += "<tr><td>" + esc(str(row.value("set", json("")))) + "</td><td><code>" + esc(str(row.value("model", json(""))).substr(0, 16)) +
+             "…</code></td><td><code>" + esc(str(row.value("sidecar", json("")))) + "</code></td><td>" + row.value("cases", json(0)).dump() + "</td><td>" + row.value("passed", json(0)).dump() +
+             "</td><td class='" + (passed ? "ok" : "bad") + "'>" + (passed ? "passed" : "failed") + "</td></tr>";
+  }
   std::string diag;
   for (const auto& [k, v] : p["diagnostics"].items()) diag += "<tr><th>" + esc(k) + "</th><td><code>" + esc(v.dump()) + "</code></td></tr>";
   std::string sigs;
@@ -849,9 +953,28 @@ slm::Result<std::string> show_html(std::string_view text) {
          "<h1>Release packet</h1><p>Packet digest <code>" + s->digest + "</code> (SHA-256 of the signed statement). "
          "Verify it with <code>slm packet verify</code>: this page shows what the packet claims.</p>"
          "<h2>Lineage</h2>" + svg + "<h2>Gates</h2><table><tr><th>set</th><th>cases</th><th>passed</th><th>gate</th><th>reasons</th></tr>" +
-         gates + "</table><h2>Diagnostics</h2><table>" + diag + "</table><h2>Rollback</h2><p>Restore <code>" +
+         gates + "</table><h2>Scorecard</h2><table><tr><th>set</th><th>model</th><th>sidecar</th><th>cases</th><th>passed</th><th>gate</th></tr>" + score +
+         "</table><h2>Diagnostics</h2><table>" + diag + "</table><h2>Rollback</h2><p>Restore <code>" +
          esc(str(p["rollback"]["parent_path"])) + "</code>: <code>" + esc(str(p["rollback"]["command"])) +
          "</code></p><h2>Review</h2><ul>" + checklist + "</ul><h2>Signatures</h2><ul>" + sigs + "</ul></html>\n";
+}
+
+}  // namespace
+
+slm::Result<std::string> show_markdown(std::string_view text) {
+  try {
+    return markdown_unguarded(text);
+  } catch (const nlohmann::json::exception& e) {
+    return error(ErrorCode::E_PKT_FORMAT, std::string("malformed field: ") + e.what());
+  }
+}
+
+slm::Result<std::string> show_html(std::string_view text) {
+  try {
+    return html_unguarded(text);
+  } catch (const nlohmann::json::exception& e) {
+    return error(ErrorCode::E_PKT_FORMAT, std::string("malformed field: ") + e.what());
+  }
 }
 
 }  // namespace slmpacket
