@@ -35,13 +35,19 @@ demo: deps-demo
 	@echo; echo "The same model in a browser (WebAssembly): the page is $(CURDIR)/$(DEMO)/web/index.html. Open it with"; \
 	  echo "  python3 -m http.server 8000 --bind 127.0.0.1 --directory $(DEMO)/web"; \
 	  echo "and then http://127.0.0.1:8000/index.html in a browser (file:// blocks module scripts)."
+	rm -rf $(DEMO)/site && $(SLM) site-kit -o $(DEMO)/site --wasm $(WASM_BUILD)/bin/slm_wasm.wasm
+	@echo; echo "The site kit (mock packages, adapters, eval evidence, a signed release packet, the whole loop live"; \
+	  echo "in the page) is $(CURDIR)/$(DEMO)/site. Open it with"; \
+	  echo "  python3 -m http.server 8001 --bind 127.0.0.1 --directory $(DEMO)/site"; \
+	  echo "and then http://127.0.0.1:8001/index.html"
 
 unit: build
 	ctest --test-dir $(BUILD) -j$(JOBS) --output-on-failure
 
 # The WASM build (spec/wasm-abi.md) is judged like any runtime: every case through the raw ABI
 # (report in reports/wasm/conform/), then the ABI's own rules with hostile calls, the SIMD128
-# kernels against the portable ones, and the demo page in headless Chromium (reports/wasm/demo.png).
+# kernels against the portable ones, the demo page and the site kit's page in headless Chromium
+# (reports/wasm/demo.png, reports/site/site.png).
 wasm-build: build wasm-module
 
 # The .wasm alone (what `make demo` needs besides `slm`).
@@ -53,6 +59,7 @@ wasm-check: wasm-build
 	$(SLM) conform --runtime wasm:$(WASM_BUILD)/bin/slm_wasm.wasm --report reports/wasm/conform --no-progress
 	node wasm/tests/abi.test.mjs $(WASM_BUILD)/bin/slm_wasm.wasm $(SLM)
 	python3 tests/wasm_page/test_page.py --slm $(SLM) --wasm $(WASM_BUILD)/bin/slm_wasm.wasm --screenshot reports/wasm/demo.png
+	python3 tests/site/test_site.py --slm $(SLM) --wasm $(WASM_BUILD)/bin/slm_wasm.wasm --screenshot reports/site/site.png
 
 # clang build with ASan + UBSan: libFuzzer targets, and the unit tests run under the sanitizers.
 fuzz-build: deps

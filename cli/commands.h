@@ -129,4 +129,10 @@ int run_packet_sign(const PacketArgs& args);
 int run_packet_verify(const PacketArgs& args);
 int run_packet_show(const PacketArgs& args);
 
+struct SiteKitArgs {
+  std::string output, wasm;
+  bool timestamps = false;
+};
+int run_site_kit(const SiteKitArgs& args);
+
 }  // namespace slmcli

@@ -233,6 +233,12 @@ int main(int argc, char** argv) {
   pkw->add_option("packet", packet.packet, "packet file")->required();
   pkw->add_option("-o,--output", packet.output, "OUT.md")->required();
 
+  slmcli::SiteKitArgs site_kit;
+  auto* sk = app.add_subcommand("site-kit", "Write the site kit: mock packages, adapters, eval evidence, a signed packet and the page");
+  sk->add_option("-o,--output", site_kit.output, "a new folder")->required();
+  sk->add_option("--wasm", site_kit.wasm, "the .wasm to ship (default: build/wasm/bin/slm_wasm.wasm of the source tree)");
+  sk->add_flag("--timestamps", site_kit.timestamps, "record wall times (the kit is then no longer byte-identical between runs)");
+
   slmcli::AdapterArgs adapter;
   auto* ad = app.add_subcommand("adapter", "Adapters (ADP1 dense, ASP1 sparse, ALR1 low-rank) bound to a parent");
   ad->require_subcommand(1);
@@ -299,6 +305,7 @@ int main(int argc, char** argv) {
   if (*ada) return slmcli::run_adapter_apply(adapter);
   if (*ga) return slmcli::run_gen_adapter(gen_adapter);
   if (*kg) return slmcli::run_key_gen(key_gen);
+  if (*sk) return slmcli::run_site_kit(site_kit);
   if (*pkb) return slmcli::run_packet_build(packet);
   if (*pks) return slmcli::run_packet_sign(packet);
   if (*pkv) return slmcli::run_packet_verify(packet);
