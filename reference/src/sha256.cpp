@@ -5,6 +5,10 @@
 #include <cstddef>
 #include <cstring>
 
+#ifdef SLM_HAVE_LIBCRYPTO
+#include <openssl/evp.h>
+#endif
+
 namespace slm {
 namespace {
 
@@ -36,11 +40,11 @@ inline void store_be32(std::uint8_t* p, std::uint32_t v) {
 
 }  // namespace
 
-Sha256::Sha256()
+PortableSha256::PortableSha256()
     : state_{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19},
       buffer_{} {}
 
-void Sha256::compress(const std::uint8_t* block) {
+void PortableSha256::compress(const std::uint8_t* block) {
   std::uint32_t w[64];
   for (std::size_t t = 0; t < 16; ++t) w[t] = load_be32(block + 4 * t);
   for (std::size_t t = 16; t < 64; ++t) {
@@ -77,7 +81,7 @@ void Sha256::compress(const std::uint8_t* block) {
   state_[7] += h;
 }
 
-void Sha256::update(std::span<const std::uint8_t> bytes) {
+void PortableSha256::update(std::span<const std::uint8_t> bytes) {
   if (bytes.empty()) return;  // data() may be null; memcpy from null is undefined even for 0 bytes
   const std::uint8_t* p = bytes.data();
   std::size_t left = bytes.size();
@@ -98,7 +102,7 @@ void Sha256::update(std::span<const std::uint8_t> bytes) {
   buffered_ = static_cast<std::uint32_t>(left);
 }
 
-Digest256 Sha256::finish() {
+Digest256 PortableSha256::finish() {
   // Padding (5.1.1): a single 1 bit, zeros up to 56 mod 64 bytes, then the bit length big-endian.
   const std::uint64_t bit_length = total_length_ * 8;
   buffer_[buffered_++] = 0x80;
@@ -117,6 +121,38 @@ Digest256 Sha256::finish() {
   for (std::size_t i = 0; i < 8; ++i) store_be32(out.data() + 4 * i, state_[i]);
   return out;
 }
+
+#ifdef SLM_HAVE_LIBCRYPTO
+// EVP_sha256 through one EVP_MD_CTX; a context that cannot be made falls back to the portable code
+// (which gives the same digest), so an allocation failure inside OpenSSL is never an error here.
+Sha256::Sha256() {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  if (ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1) {
+    native_ = ctx;
+  } else {
+    EVP_MD_CTX_free(ctx);
+  }
+}
+Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(native_)); }
+void Sha256::update(std::span<const std::uint8_t> bytes) {
+  if (!native_) return portable_.update(bytes);
+  if (!bytes.empty()) EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(native_), bytes.data(), bytes.size());
+}
+Digest256 Sha256::finish() {
+  if (!native_) return portable_.finish();
+  Digest256 out{};
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(native_), out.data(), &n);
+  return out;
+}
+bool Sha256::uses_libcrypto() { return true; }
+#else
+Sha256::Sha256() = default;
+Sha256::~Sha256() = default;
+void Sha256::update(std::span<const std::uint8_t> bytes) { portable_.update(bytes); }
+Digest256 Sha256::finish() { return portable_.finish(); }
+bool Sha256::uses_libcrypto() { return false; }
+#endif
 
 Digest256 sha256(std::span<const std::uint8_t> bytes) {
   Sha256 state;
