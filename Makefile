@@ -58,6 +58,7 @@ wasm-module:
 wasm-check: wasm-build
 	$(SLM) conform --runtime wasm:$(WASM_BUILD)/bin/slm_wasm.wasm --report reports/wasm/conform --no-progress
 	node wasm/tests/abi.test.mjs $(WASM_BUILD)/bin/slm_wasm.wasm $(SLM)
+	node wasm/tests/kernels.test.mjs $(WASM_BUILD)/bin/slm_kernels_test.wasm
 	python3 tests/wasm_page/test_page.py --slm $(SLM) --wasm $(WASM_BUILD)/bin/slm_wasm.wasm --screenshot reports/wasm/demo.png
 	python3 tests/site/test_site.py --slm $(SLM) --wasm $(WASM_BUILD)/bin/slm_wasm.wasm --screenshot reports/site/site.png
 
@@ -84,6 +85,9 @@ bench: build
 	python3 bench/generate_throughput.py --bin $(BUILD)/bin --out reports/bench
 	python3 bench/apply_memory.py --slm $(SLM) --out reports/bench
 	python3 bench/eval_throughput.py --slm $(SLM) --out reports/bench
+	$(MAKE) --no-print-directory wasm-module
+	node bench/wasm_throughput.mjs --wasm $(WASM_BUILD)/bin/slm_wasm.wasm --bin $(BUILD)/bin --runs 7 --stat median \
+	  --json reports/bench/wasm.json --md reports/bench/wasm.md
 	$(BUILD)/bin/slm_micro_bench --benchmark_out=reports/bench/micro.json --benchmark_out_format=json
 
 # Every CMake build type builds warning-free (-Werror) and passes the unit tests; not part of

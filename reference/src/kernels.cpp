@@ -9,6 +9,7 @@
 #include "slm/quant.h"
 #include "check.h"
 #include "kernels_avx2.h"
+#include "kernels_wasm.h"
 
 namespace slm {
 
@@ -61,6 +62,7 @@ float portable::dot(const float* a, const float* b, std::size_t n) {
 }
 
 float dot(const float* a, const float* b, std::size_t n) {
+  if constexpr (wasm::available()) return wasm::dot(a, b, n);
   return avx2::available() ? avx2::dot(a, b, n) : portable::dot(a, b, n);
 }
 
@@ -89,9 +91,11 @@ void matvec(const TensorView& w, const float* x, float* out) {
   const std::size_t cols = static_cast<std::size_t>(w.entry->dims[w.entry->rank - 1]);
   if (w.entry->dtype == DType::F32) {
     const float* m = reinterpret_cast<const float*>(w.bytes.data());  // file offsets are 64-aligned
+    if constexpr (wasm::available()) return wasm::matvec_f32(m, static_cast<std::size_t>(rows), cols, x, out);
     for (std::uint64_t r = 0; r < rows; ++r) out[r] = dot(m + r * cols, x, cols);
     return;
   }
+  if constexpr (wasm::available()) return wasm::matvec_quantized(w, x, out);
   if (avx2::available()) return avx2::matvec_quantized(w, x, out);
   portable::matvec_quantized(w, x, out);
 }

@@ -39,7 +39,7 @@ public:
 
 private:
   PortableSha256 portable_;
-  void* native_ = nullptr;  // an EVP_MD_CTX when built with libcrypto
+  [[maybe_unused]] void* native_ = nullptr;  // an EVP_MD_CTX when built with libcrypto
 };
 
 Digest256 sha256(std::span<const std::uint8_t> bytes);

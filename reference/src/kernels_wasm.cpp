@@ -1,0 +1,236 @@
+#include "kernels_wasm.h"
+
+#include "slm/bytes.h"
+#include "slm/fp16.h"
+#include "slm/quant.h"
+
+#ifdef __wasm_simd128__
+#include <wasm_simd128.h>
+#endif
+
+namespace slm::wasm {
+
+#ifdef __wasm_simd128__
+
+namespace {
+
+// The eight lanes: lo holds lanes 0-3, hi lanes 4-7.
+struct Acc {
+  v128_t lo = wasm_f32x4_splat(0.0f), hi = wasm_f32x4_splat(0.0f);
+};
+
+// Lane (i mod 8) += a[i] * b[i] for the last n < 8 elements (or += a[i] when b is null), then
+// ((acc0 + acc4) + (acc2 + acc6)) + ((acc1 + acc5) + (acc3 + acc7)), as in kernels.cpp.
+inline float combine(const Acc& acc, const float* a = nullptr, const float* b = nullptr, std::size_t n = 0) {
+  float lane[8] = {wasm_f32x4_extract_lane(acc.lo, 0), wasm_f32x4_extract_lane(acc.lo, 1),
+                   wasm_f32x4_extract_lane(acc.lo, 2), wasm_f32x4_extract_lane(acc.lo, 3),
+                   wasm_f32x4_extract_lane(acc.hi, 0), wasm_f32x4_extract_lane(acc.hi, 1),
+                   wasm_f32x4_extract_lane(acc.hi, 2), wasm_f32x4_extract_lane(acc.hi, 3)};
+  for (std::size_t i = 0; i < n; ++i) lane[i] = lane[i] + (b ? a[i] * b[i] : a[i]);
+  return ((lane[0] + lane[4]) + (lane[2] + lane[6])) + ((lane[1] + lane[5]) + (lane[3] + lane[7]));
+}
+
+inline v128_t load(const float* p) { return wasm_v128_load(p); }
+inline v128_t madd(v128_t acc, v128_t a, v128_t b) { return wasm_f32x4_add(acc, wasm_f32x4_mul(a, b)); }
+
+// acc += w[j] * x[j] for eight f32 (j = 0..7): lanes 0-3 then 4-7.
+inline void add8(Acc& acc, const float* w, v128_t x0, v128_t x1) {
+  acc.lo = madd(acc.lo, load(w), x0);
+  acc.hi = madd(acc.hi, load(w + 4), x1);
+}
+
+// An optimization barrier (an empty asm that "changes" v; no code). Without it LLVM 14 rewrites
+// the weight loads below into forms V8 lowers badly: an extension folded into the conversion (a
+// sitofp <4 x i16>, converted one lane at a time) or byte shuffles with rebuilt constants.
+inline v128_t opaque(v128_t v) {
+  __asm__("" : "+r"(v));
+  return v;
+}
+
+// fp16 bit patterns (the low 16 bits of each int32 lane) to f32, exactly as fp16_to_fp32 does it
+// (an exact conversion; inf and NaN keep their payload), without a call per block: the exponent and
+// mantissa shifted into f32 position are the value times 2^-112 (a subnormal half becomes an f32
+// subnormal), and the multiplication by 2^112 is exact. Exponent 31 (inf, NaN) is set directly.
+inline v128_t halves_to_f32(v128_t h) {
+  const v128_t magnitude = wasm_v128_and(h, wasm_i32x4_splat(0x7FFF));
+  const v128_t sign = wasm_i32x4_shl(wasm_v128_xor(wasm_v128_and(h, wasm_i32x4_splat(0xFFFF)), magnitude), 16);
+  const v128_t shifted = wasm_i32x4_shl(magnitude, 13);
+  const v128_t finite = wasm_f32x4_mul(shifted, wasm_f32x4_splat(0x1p112f));
+  const v128_t inf_nan = wasm_v128_or(shifted, wasm_i32x4_splat(0x7F800000));
+  const v128_t special = wasm_i32x4_gt(magnitude, wasm_i32x4_splat(0x7BFF));
+  return wasm_v128_or(wasm_v128_bitselect(inf_nan, finite, special), sign);
+}
+
+// A branch that is never taken but that neither LLVM nor V8 can prove so. V8 issues the loads of a
+// basic block ahead of the arithmetic that uses them; with all of a block of rows in one basic block
+// that is 16+ live vectors, and x64 has 16 registers. One branch per eight weights bounds it.
+inline bool never(std::size_t v, std::size_t limit) {
+  __asm__ volatile("" : "+r"(v) : : "memory");  // and no load is merged with one across it
+  return v >= limit;
+}
+
+// Weights 8C .. 8C + 7 of one quantized block as f32 in two vectors (elements 8C..8C+3 and
+// 8C+4..8C+7), before the scale: q8_0 int8 q times 2^24 (the scale is taken times 2^-24 to match),
+// q4_0 nibble - 8. All exact in f32.
+template <bool Q8, int C>
+inline void weights8(const std::uint8_t* block, v128_t& lo, v128_t& hi) {
+  if constexpr (Q8) {
+    // each int8 q into the top byte of an int32 lane, zeros below (one byte shuffle, pshufb): the
+    // int32 q * 2^24, converted exactly. Index -128 (>= 16) selects a zero byte.
+    const v128_t raw = opaque(wasm_v128_load64_zero(block + 2 + 8 * C));
+    constexpr std::int8_t z = -128;
+    lo = wasm_f32x4_convert_i32x4(wasm_i8x16_swizzle(raw, wasm_i8x16_const(z, z, z, 0, z, z, z, 1, z, z, z, 2, z, z, z, 3)));
+    hi = wasm_f32x4_convert_i32x4(wasm_i8x16_swizzle(raw, wasm_i8x16_const(z, z, z, 4, z, z, z, 5, z, z, z, 6, z, z, z, 7)));
+  } else {
+    // byte i holds element i (low nibble) and element i + 16 (high nibble), each stored as value + 8
+    const v128_t bytes = opaque(wasm_u16x8_load8x8(block + 2 + 8 * (C & 1)));  // kept as one load
+    const v128_t n = C < 2 ? wasm_v128_and(bytes, wasm_i16x8_splat(0x0F)) : wasm_u16x8_shr(bytes, 4);
+    // 0x4B000000 | n is the f32 2^23 + n; minus 2^23 + 8 that is n - 8, exactly
+    const v128_t magic = wasm_i16x8_splat(0x4B00), bias = wasm_f32x4_splat(8388616.0f);
+    lo = wasm_f32x4_sub(wasm_i16x8_shuffle(n, magic, 0, 8, 1, 9, 2, 10, 3, 11), bias);
+    hi = wasm_f32x4_sub(wasm_i16x8_shuffle(n, magic, 4, 12, 5, 13, 6, 14, 7, 15), bias);
+  }
+}
+
+// The scale a block's weights8() values are multiplied by: the same product q * d either way.
+template <bool Q8>
+inline v128_t block_scale(v128_t d) {
+  // exact: a nonzero fp16 is at least 2^-24, so d * 2^-24 >= 2^-48 is a normal f32 (inf, NaN stay)
+  if constexpr (Q8) return wasm_f32x4_mul(d, wasm_f32x4_splat(0x1p-24f));
+  return d;
+}
+
+constexpr std::size_t kScaleChunk = 64;  // blocks whose scales are converted in one pass
+
+// Elements 8C .. 8C + 7 of block b of R rows.
+template <bool Q8, int C, int R>
+inline void chunk(Acc* acc, const float (*scales)[kScaleChunk], std::size_t b, const std::uint8_t* block,
+                  std::size_t row_bytes, const float* xb) {
+  const v128_t x0 = load(xb + 8 * C), x1 = load(xb + 8 * C + 4);
+  for (int r = 0; r < R; ++r) {
+    const v128_t d = wasm_v128_load32_splat(&scales[r][b]);
+    v128_t lo, hi;
+    weights8<Q8, C>(block + static_cast<std::size_t>(r) * row_bytes, lo, hi);
+    acc[r].lo = madd(acc[r].lo, wasm_f32x4_mul(lo, d), x0);
+    acc[r].hi = madd(acc[r].hi, wasm_f32x4_mul(hi, d), x1);
+  }
+}
+
+// Rows [0, R) of a quantized matrix from q (R consecutive rows of row_bytes): R independent
+// accumulator pairs keep the adder busy (one row's additions depend on each other); each row's own
+// order is spec order: block after block, elements 8c..8c+7 (c = 0..3) of a block into lanes 0..7.
+// Every weight is (w * d) * x[i], two f32 products, then added: what the portable loop computes.
+template <bool Q8, int R>
+void rows_q(const std::uint8_t* q, std::size_t row_bytes, std::size_t blocks, const float* x, float* out) {
+  constexpr std::size_t block_bytes = Q8 ? kQ8_0BlockBytes : kQ4_0BlockBytes;
+  Acc acc[R];
+  alignas(16) std::uint32_t halves[kScaleChunk];
+  alignas(16) float scales[R][kScaleChunk];
+  for (std::size_t b0 = 0; b0 < blocks; b0 += kScaleChunk) {
+    const std::size_t nb = blocks - b0 < kScaleChunk ? blocks - b0 : kScaleChunk;
+    const std::uint8_t* q0 = q + b0 * block_bytes;
+    for (int r = 0; r < R; ++r) {
+      const std::uint8_t* row = q0 + static_cast<std::size_t>(r) * row_bytes;
+      std::size_t b = 0;
+      for (; b < nb; ++b) halves[b] = load_u16(row + b * block_bytes);
+      for (; b % 4 != 0; ++b) halves[b] = 0;  // the last vector's unused lanes
+      for (b = 0; b < nb; b += 4) wasm_v128_store(&scales[r][b], block_scale<Q8>(halves_to_f32(wasm_v128_load(&halves[b]))));
+    }
+    for (std::size_t b = 0; b < nb; ++b) {
+      const std::uint8_t* block = q0 + b * block_bytes;
+      const float* xb = x + (b0 + b) * kBlockSize;
+      chunk<Q8, 0, R>(acc, scales, b, block, row_bytes, xb);
+      if (never(b, nb)) break;
+      chunk<Q8, 1, R>(acc, scales, b, block, row_bytes, xb);
+      if (never(b, nb)) break;
+      chunk<Q8, 2, R>(acc, scales, b, block, row_bytes, xb);
+      if (never(b, nb)) break;
+      chunk<Q8, 3, R>(acc, scales, b, block, row_bytes, xb);
+    }
+  }
+  for (int r = 0; r < R; ++r) out[r] = combine(acc[r]);
+}
+
+template <bool Q8>
+void matvec_blocks(const std::uint8_t* base, std::size_t rows, std::size_t blocks, const float* x, float* out) {
+  constexpr std::size_t block_bytes = Q8 ? kQ8_0BlockBytes : kQ4_0BlockBytes;
+  constexpr std::size_t R = 3;  // measured: 2 and 4 no faster in V8 (x64 has 16 vector registers)
+  const std::size_t row_bytes = blocks * block_bytes;
+  std::size_t r = 0;
+  for (; r + R <= rows; r += R) rows_q<Q8, R>(base + r * row_bytes, row_bytes, blocks, x, out + r);
+  for (; r < rows; ++r) rows_q<Q8, 1>(base + r * row_bytes, row_bytes, blocks, x, out + r);
+}
+
+}  // namespace
+
+float dot(const float* a, const float* b, std::size_t n) {
+  Acc acc;
+  std::size_t i = 0;
+  // Two steps of eight per iteration; lanes 0-3 and 4-7 are two independent chains either way.
+  for (; i + 16 <= n; i += 16) {
+    add8(acc, a + i, load(b + i), load(b + i + 4));
+    add8(acc, a + i + 8, load(b + i + 8), load(b + i + 12));
+  }
+  if (i + 8 <= n) {
+    add8(acc, a + i, load(b + i), load(b + i + 4));
+    i += 8;
+  }
+  return combine(acc, a + i, b + i, n - i);
+}
+
+// Four rows at a time: each x vector is loaded once for four rows, and the four rows' eight
+// accumulators are independent chains, so the adds overlap. Every row keeps dot()'s lanes and tree.
+void matvec_f32(const float* m, std::size_t rows, std::size_t cols, const float* x, float* out) {
+  std::size_t r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const float* w0 = m + r * cols;
+    const float* w1 = w0 + cols;
+    const float* w2 = w1 + cols;
+    const float* w3 = w2 + cols;
+    Acc a0, a1, a2, a3;
+    std::size_t i = 0;
+    for (; i + 16 <= cols; i += 16) {
+      v128_t x0 = load(x + i), x1 = load(x + i + 4);
+      add8(a0, w0 + i, x0, x1);
+      add8(a1, w1 + i, x0, x1);
+      add8(a2, w2 + i, x0, x1);
+      add8(a3, w3 + i, x0, x1);
+      x0 = load(x + i + 8);
+      x1 = load(x + i + 12);
+      add8(a0, w0 + i + 8, x0, x1);
+      add8(a1, w1 + i + 8, x0, x1);
+      add8(a2, w2 + i + 8, x0, x1);
+      add8(a3, w3 + i + 8, x0, x1);
+    }
+    for (; i + 8 <= cols; i += 8) {
+      const v128_t x0 = load(x + i), x1 = load(x + i + 4);
+      add8(a0, w0 + i, x0, x1);
+      add8(a1, w1 + i, x0, x1);
+      add8(a2, w2 + i, x0, x1);
+      add8(a3, w3 + i, x0, x1);
+    }
+    out[r] = combine(a0, w0 + i, x + i, cols - i);
+    out[r + 1] = combine(a1, w1 + i, x + i, cols - i);
+    out[r + 2] = combine(a2, w2 + i, x + i, cols - i);
+    out[r + 3] = combine(a3, w3 + i, x + i, cols - i);
+  }
+  for (; r < rows; ++r) out[r] = dot(m + r * cols, x, cols);
+}
+
+void matvec_quantized(const TensorView& w, const float* x, float* out) {
+  const auto rows = static_cast<std::size_t>(w.entry->dims[0]);
+  const auto cols = static_cast<std::size_t>(w.entry->dims[w.entry->rank - 1]);
+  const std::size_t blocks = cols / kBlockSize;
+  if (w.entry->dtype == DType::Q8_0) matvec_blocks<true>(w.bytes.data(), rows, blocks, x, out);
+  else matvec_blocks<false>(w.bytes.data(), rows, blocks, x, out);
+}
+
+#else  // not wasm-simd128: never called (kernels.cpp checks available())
+
+float dot(const float*, const float*, std::size_t) { return 0.0f; }
+void matvec_f32(const float*, std::size_t, std::size_t, const float*, float*) {}
+void matvec_quantized(const TensorView&, const float*, float*) {}
+
+#endif
+
+}  // namespace slm::wasm

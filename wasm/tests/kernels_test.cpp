@@ -1,0 +1,77 @@
+// A small standalone wasm module for wasm/tests/kernels.test.mjs: runs the kernels the wasm32 build
+// dispatches to (slm::dot, slm::matvec: the wasm-simd128 ones of reference/src/kernels_wasm.cpp)
+// and the portable loops (the oracle) on the same buffers, and says whether the bits match.
+// Test-only; not part of the ABI (spec/wasm-abi.md) and not linked into slm_wasm.wasm.
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+#include "kernels_avx2.h"  // slm::portable
+#include "kernels_wasm.h"
+#include "slm/format.h"
+#include "slm/kernels.h"
+
+#define KT_EXPORT extern "C" __attribute__((used, visibility("default")))
+
+namespace {
+
+std::uint32_t bits(float v) {
+  std::uint32_t b;
+  std::memcpy(&b, &v, 4);
+  return b;
+}
+
+// Equal bits; two NaNs count as equal (wasm leaves a NaN result's sign and payload open).
+bool same(float a, float b) { return bits(a) == bits(b) || (a != a && b != b); }
+
+// The last results, for the driver's messages.
+float g_wasm_value = 0.0f, g_portable_value = 0.0f;
+
+}  // namespace
+
+// 1 when the module runs the wasm-simd128 kernels (built with -msimd128), else 0.
+KT_EXPORT std::uint32_t kt_simd() { return slm::wasm::available() ? 1u : 0u; }
+
+KT_EXPORT void* kt_alloc(std::uint32_t size) { return std::aligned_alloc(16, (static_cast<std::size_t>(size) + 15) & ~std::size_t{15}); }
+KT_EXPORT void kt_free(void* p) { std::free(p); }
+
+// The two results of the last check (bit patterns), to report a mismatch.
+KT_EXPORT std::uint32_t kt_last_wasm() { return bits(g_wasm_value); }
+KT_EXPORT std::uint32_t kt_last_portable() { return bits(g_portable_value); }
+
+// dot(a, b, n) through the dispatch vs the portable loop: 1 when the bits match.
+KT_EXPORT std::uint32_t kt_check_dot(const float* a, const float* b, std::uint32_t n) {
+  g_wasm_value = slm::dot(a, b, n);
+  g_portable_value = slm::portable::dot(a, b, n);
+  return same(g_wasm_value, g_portable_value) ? 1u : 0u;
+}
+
+// out = W x through slm::matvec (the dispatch) vs the portable loops, W of shape [rows, cols] in
+// dtype 0 (f32), 1 (q8_0) or 2 (q4_0) at `w` (cols % 32 == 0 for the quantized types; f32 rows
+// may start anywhere 4-aligned). Writes both outputs (rows floats each) and returns the index of
+// the first row whose bits differ, or -1 when all match.
+KT_EXPORT std::int32_t kt_check_matvec(std::uint32_t dtype, const std::uint8_t* w, std::uint32_t rows, std::uint32_t cols,
+                                       const float* x, float* out_wasm, float* out_portable) {
+  slm::TensorEntry entry;
+  entry.dtype = dtype == 0 ? slm::DType::F32 : dtype == 1 ? slm::DType::Q8_0 : slm::DType::Q4_0;
+  entry.rank = 2;
+  entry.dims[0] = rows;
+  entry.dims[1] = cols;
+  entry.byte_size = slm::dtype_bytes(entry.dtype, std::uint64_t{rows} * cols);
+  const slm::TensorView view{&entry, {w, static_cast<std::size_t>(entry.byte_size)}};
+  slm::matvec(view, x, out_wasm);
+  if (entry.dtype == slm::DType::F32) {
+    const auto* m = reinterpret_cast<const float*>(w);
+    for (std::uint32_t r = 0; r < rows; ++r) out_portable[r] = slm::portable::dot(m + std::size_t{r} * cols, x, cols);
+  } else {
+    slm::portable::matvec_quantized(view, x, out_portable);
+  }
+  for (std::uint32_t r = 0; r < rows; ++r) {
+    if (!same(out_wasm[r], out_portable[r])) {
+      g_wasm_value = out_wasm[r];
+      g_portable_value = out_portable[r];
+      return static_cast<std::int32_t>(r);
+    }
+  }
+  return -1;
+}
