@@ -86,22 +86,60 @@ void dequantize_row(const TensorView& w, std::uint64_t row, float* out) {
   }
 }
 
-void matvec(const TensorView& w, const float* x, float* out) {
-  const std::uint64_t rows = w.entry->dims[0];
+void matvec(const TensorView& w, const float* x, float* out) { matvec_rows(w, x, out, 0, w.entry->dims[0]); }
+
+void matvec_rows(const TensorView& w, const float* x, float* out, std::uint64_t row_begin, std::uint64_t row_end) {
   const std::size_t cols = static_cast<std::size_t>(w.entry->dims[w.entry->rank - 1]);
   if (w.entry->dtype == DType::F32) {
     const float* m = reinterpret_cast<const float*>(w.bytes.data());  // file offsets are 64-aligned
-    if constexpr (wasm::available()) return wasm::matvec_f32(m, static_cast<std::size_t>(rows), cols, x, out);
-    for (std::uint64_t r = 0; r < rows; ++r) out[r] = dot(m + r * cols, x, cols);
+    if constexpr (wasm::available()) {
+      return wasm::matvec_f32(m + row_begin * cols, static_cast<std::size_t>(row_end - row_begin), cols, x, out + row_begin);
+    }
+    for (std::uint64_t r = row_begin; r < row_end; ++r) out[r] = dot(m + r * cols, x, cols);
     return;
   }
-  if constexpr (wasm::available()) return wasm::matvec_quantized(w, x, out);
-  if (avx2::available()) return avx2::matvec_quantized(w, x, out);
-  portable::matvec_quantized(w, x, out);
+  // The wasm kernel does whole matrices; the wasm32 build has no threads, so it always gets one.
+  if constexpr (wasm::available()) {
+    if (row_begin == 0 && row_end == w.entry->dims[0]) return wasm::matvec_quantized(w, x, out);
+  }
+  if (avx2::available()) return avx2::matvec_quantized(w, x, out, row_begin, row_end);
+  portable::matvec_quantized(w, x, out, row_begin, row_end);
 }
 
-void portable::matvec_quantized(const TensorView& w, const float* x, float* out) {
-  const std::uint64_t rows = w.entry->dims[0];
+namespace {
+
+// out[t * out_stride + r] = dot(m + r * cols, x + t * x_stride, cols) for r < rows, t < n.
+void matmul_f32(const float* m, std::size_t rows, std::size_t cols, const float* x, std::size_t x_stride, std::size_t n,
+                float* out, std::size_t out_stride) {
+  if (avx2::available()) return avx2::matmul_f32(m, rows, cols, x, x_stride, n, out, out_stride);
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t t = 0; t < n; ++t) out[t * out_stride + r] = dot(m + r * cols, x + t * x_stride, cols);
+  }
+}
+
+}  // namespace
+
+void matmul_rows(const TensorView& w, const float* x, std::size_t x_stride, std::size_t n, float* out, std::size_t out_stride,
+                 std::uint64_t row_begin, std::uint64_t row_end, float* scratch) {
+  const std::size_t cols = static_cast<std::size_t>(w.entry->dims[w.entry->rank - 1]);
+  if (n == 1) return matvec_rows(w, x, out, row_begin, row_end);  // one vector: the matvec kernels
+  if (w.entry->dtype == DType::F32) {
+    const float* m = reinterpret_cast<const float*>(w.bytes.data());
+    return matmul_f32(m + row_begin * cols, static_cast<std::size_t>(row_end - row_begin), cols, x, x_stride, n,
+                      out + row_begin, out_stride);
+  }
+  // Quantized: a few rows at a time dequantized exactly as matvec does it (spec/format.md 6.3: q * d,
+  // (nibble - 8) * d, one f32 product each), then the f32 products and sums of dot() on them.
+  for (std::uint64_t r = row_begin; r < row_end; r += kMatmulScratchRows) {
+    const std::size_t rows = static_cast<std::size_t>(std::min<std::uint64_t>(kMatmulScratchRows, row_end - r));
+    for (std::size_t i = 0; i < rows; ++i) dequantize_row(w, r + i, scratch + i * cols);
+    matmul_f32(scratch, rows, cols, x, x_stride, n, out + r, out_stride);
+  }
+}
+
+void portable::matvec_quantized(const TensorView& w, const float* x, float* out, std::uint64_t row_begin,
+                                std::uint64_t row_end) {
+  const std::uint64_t rows = std::min(row_end, w.entry->dims[0]);
   const std::size_t cols = static_cast<std::size_t>(w.entry->dims[w.entry->rank - 1]);
   // Quantized: one block of 32 values at a time, dequantized exactly as spec/format.md 6.3 says
   // (q * d, (nibble - 8) * d, each an f32 product) and then accumulated in dot()'s lane order.
@@ -109,7 +147,7 @@ void portable::matvec_quantized(const TensorView& w, const float* x, float* out)
   const std::size_t block_bytes = q8 ? kQ8_0BlockBytes : kQ4_0BlockBytes;
   const std::size_t blocks = cols / kBlockSize, row_bytes = blocks * block_bytes;
   float block[kBlockSize];
-  for (std::uint64_t r = 0; r < rows; ++r) {
+  for (std::uint64_t r = row_begin; r < rows; ++r) {
     const std::uint8_t* q = w.bytes.data() + r * row_bytes;
     Lanes acc;
     for (std::size_t b = 0; b < blocks; ++b, q += block_bytes) {

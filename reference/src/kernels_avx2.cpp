@@ -66,14 +66,15 @@ static __attribute__((target("avx2"))) inline __m256 add_block(__m256 acc, const
   return add_nibbles(acc, _mm256_srli_epi32(u1, 4), d, x + 24);
 }
 
-__attribute__((target("avx2"))) void matvec_quantized(const TensorView& w, const float* x, float* out) {
-  const std::uint64_t rows = w.entry->dims[0];
+__attribute__((target("avx2"))) void matvec_quantized(const TensorView& w, const float* x, float* out,
+                                                      std::uint64_t row_begin, std::uint64_t row_end) {
+  const std::uint64_t rows = row_end < w.entry->dims[0] ? row_end : w.entry->dims[0];
   const std::size_t cols = static_cast<std::size_t>(w.entry->dims[w.entry->rank - 1]);
   const bool q8 = w.entry->dtype == DType::Q8_0;
   const std::size_t block_bytes = q8 ? kQ8_0BlockBytes : kQ4_0BlockBytes;
   const std::size_t blocks = cols / kBlockSize, row_bytes = blocks * block_bytes;
   const std::uint8_t* base = w.bytes.data();
-  std::uint64_t r = 0;
+  std::uint64_t r = row_begin;
   // Four rows at a time: four independent accumulators keep the adder busy (one row's additions
   // depend on each other); each row's own order is unchanged.
   for (; r + 4 <= rows; r += 4) {
@@ -100,11 +101,62 @@ __attribute__((target("avx2"))) void matvec_quantized(const TensorView& w, const
   }
 }
 
+namespace {
+
+// R rows of m times V vectors of x: R * V independent accumulators (one row's or one vector's
+// additions depend on each other; many at once keep the adders busy), each with dot()'s lanes, tail
+// and tree, so every output is bit for bit dot(row, vector).
+template <int R, int V>
+__attribute__((target("avx2"))) inline void block(const float* m, std::size_t cols, const float* x, std::size_t x_stride,
+                                                  float* out, std::size_t out_stride) {
+  __m256 acc[R][V];
+  for (int r = 0; r < R; ++r) {
+    for (int v = 0; v < V; ++v) acc[r][v] = _mm256_setzero_ps();
+  }
+  std::size_t i = 0;
+  for (; i + 8 <= cols; i += 8) {
+    __m256 xv[V];
+    for (int v = 0; v < V; ++v) xv[v] = _mm256_loadu_ps(x + static_cast<std::size_t>(v) * x_stride + i);
+    for (int r = 0; r < R; ++r) {
+      const __m256 wr = _mm256_loadu_ps(m + static_cast<std::size_t>(r) * cols + i);
+      for (int v = 0; v < V; ++v) acc[r][v] = _mm256_add_ps(acc[r][v], _mm256_mul_ps(wr, xv[v]));
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int v = 0; v < V; ++v) {
+      const float* row = m + static_cast<std::size_t>(r) * cols;
+      const float* vec = x + static_cast<std::size_t>(v) * x_stride;
+      out[static_cast<std::size_t>(v) * out_stride + static_cast<std::size_t>(r)] = combine(acc[r][v], row + i, vec + i, cols - i);
+    }
+  }
+}
+
+}  // namespace
+
+__attribute__((target("avx2"))) void matmul_f32(const float* m, std::size_t rows, std::size_t cols, const float* x,
+                                                std::size_t x_stride, std::size_t n, float* out, std::size_t out_stride) {
+  std::size_t r = 0;
+  // Four rows (read once, then kept in L1) against the vectors two at a time.
+  for (; r + 4 <= rows; r += 4) {
+    const float* mr = m + r * cols;
+    std::size_t t = 0;
+    for (; t + 2 <= n; t += 2) block<4, 2>(mr, cols, x + t * x_stride, x_stride, out + t * out_stride + r, out_stride);
+    if (t < n) block<4, 1>(mr, cols, x + t * x_stride, x_stride, out + t * out_stride + r, out_stride);
+  }
+  for (; r < rows; ++r) {
+    const float* mr = m + r * cols;
+    std::size_t t = 0;
+    for (; t + 4 <= n; t += 4) block<1, 4>(mr, cols, x + t * x_stride, x_stride, out + t * out_stride + r, out_stride);
+    for (; t < n; ++t) block<1, 1>(mr, cols, x + t * x_stride, x_stride, out + t * out_stride + r, out_stride);
+  }
+}
+
 #else  // other targets (wasm32, non-x86): the portable loops in kernels.cpp are used
 
 bool available() { return false; }
 float dot(const float*, const float*, std::size_t) { return 0.0f; }
-void matvec_quantized(const TensorView&, const float*, float*) {}
+void matvec_quantized(const TensorView&, const float*, float*, std::uint64_t, std::uint64_t) {}
+void matmul_f32(const float*, std::size_t, std::size_t, const float*, std::size_t, std::size_t, float*, std::size_t) {}
 
 #endif
 

@@ -5,6 +5,7 @@
 // bit for bit run through whichever path the machine takes.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 
 #include "slm/model_file.h"
 
@@ -12,7 +13,13 @@ namespace slm::avx2 {
 
 bool available();  // compiled for x86-64 and the CPU has AVX2
 float dot(const float* a, const float* b, std::size_t n);
-void matvec_quantized(const TensorView& w, const float* x, float* out);  // q8_0 and q4_0 rows
+// q8_0 and q4_0 rows [row_begin, row_end) (all by default) of out = W x
+void matvec_quantized(const TensorView& w, const float* x, float* out, std::uint64_t row_begin = 0,
+                      std::uint64_t row_end = UINT64_MAX);
+// out[t * out_stride + r] = dot(m + r * cols, x + t * x_stride, cols) for r < rows, t < n: several
+// rows and vectors at once (independent accumulators), every dot in its own lane order.
+void matmul_f32(const float* m, std::size_t rows, std::size_t cols, const float* x, std::size_t x_stride, std::size_t n,
+                float* out, std::size_t out_stride);
 
 }  // namespace slm::avx2
 
@@ -20,6 +27,7 @@ void matvec_quantized(const TensorView& w, const float* x, float* out);  // q8_0
 namespace slm::portable {
 
 float dot(const float* a, const float* b, std::size_t n);
-void matvec_quantized(const TensorView& w, const float* x, float* out);
+void matvec_quantized(const TensorView& w, const float* x, float* out, std::uint64_t row_begin = 0,
+                      std::uint64_t row_end = UINT64_MAX);
 
 }  // namespace slm::portable

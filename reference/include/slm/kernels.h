@@ -18,6 +18,17 @@ float sum(const float* a, std::size_t n);  // the same lanes and tree, with a[i]
 // out[r] = dot(row r of W, x) for W of shape [rows, cols] in any dtype: quantized rows are
 // dequantized to f32 (spec/format.md 6.3) and then go through dot() unchanged.
 void matvec(const TensorView& w, const float* x, float* out);
+// The rows [row_begin, row_end) of matvec (out[r] for those r only), each row computed exactly as
+// matvec computes it: threads split a matrix's rows this way.
+void matvec_rows(const TensorView& w, const float* x, float* out, std::uint64_t row_begin, std::uint64_t row_end);
+
+// A batch of n vectors through one matrix (a prompt's tokens): for every row r in [row_begin,
+// row_end) and t < n, out[t * out_stride + r] = dot(row r of W, x + t * x_stride, cols), the very
+// value matvec gives for that vector. Each row is read once for all n vectors: a quantized row is
+// dequantized once (into `scratch`, kMatmulScratchRows * cols floats) and then used as f32 rows are.
+inline constexpr std::size_t kMatmulScratchRows = 4;
+void matmul_rows(const TensorView& w, const float* x, std::size_t x_stride, std::size_t n, float* out, std::size_t out_stride,
+                 std::uint64_t row_begin, std::uint64_t row_end, float* scratch);
 // Row `row` of a [rows, cols] tensor as f32 (embedding lookup).
 void dequantize_row(const TensorView& w, std::uint64_t row, float* out);
 
