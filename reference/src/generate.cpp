@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <span>
 
 #include "slm/tokenizer.h"
 #include "slm/transformer.h"
@@ -42,7 +43,7 @@ Result<std::unique_ptr<Generation>> Generation::begin(std::shared_ptr<const Load
                                                       const GenerateRequest& request) {
   std::unique_ptr<Generation> g(new Generation());
   g->tokenizer_ = std::make_unique<TokenizerRuntime>(model->info().tokenizer);
-  auto created = Transformer::create(model, request.context);
+  auto created = Transformer::create(model, request.context, request.threads);
   if (!created.ok()) return created.status();
   g->transformer_ = std::move(created.value());
   g->model_ = std::move(model);
@@ -59,8 +60,10 @@ Result<std::unique_ptr<Generation>> Generation::begin(std::shared_ptr<const Load
   out.diagnostics = static_diagnostics(*g->model_, *g->transformer_);
   out.diagnostics.prompt_tokens = static_cast<std::uint32_t>(out.prompt_tokens.size());
   const auto start = std::chrono::steady_clock::now();
-  // Prompt: every token but the last only fills the KV cache.
-  for (; g->pos_ + 1 < out.prompt_tokens.size(); ++g->pos_) g->transformer_->forward(out.prompt_tokens[g->pos_], g->pos_);
+  // Prompt: every token but the last only fills the KV cache, as a batch (the same bits as one by one).
+  const std::span<const std::uint32_t> prompt(out.prompt_tokens);
+  g->transformer_->prefill(prompt.first(prompt.size() - 1), 0, false);
+  g->pos_ = static_cast<std::uint32_t>(prompt.size() - 1);
   out.diagnostics.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   g->token_ = out.prompt_tokens.back();
   if (request.max_tokens == 0) out.stop_reason = "max_tokens";  // the loop's condition, checked first

@@ -21,6 +21,7 @@ struct GenerateRequest {
   bool stop_at_eos = true;
   std::uint32_t context = 0;  // KV cache positions; 0: the model's max_seq_len
   std::uint32_t record_logits = 0;  // keep the full logits of this many first generation steps
+  std::uint32_t threads = 0;  // forward-pass threads; 0: every core (the results never depend on it)
 };
 
 // For every generated token: its logit and the best other logit (the margin a golden needs).
@@ -56,7 +57,7 @@ class TokenizerRuntime;
 
 // One generation, a token at a time (runtime.md section 5), for callers that show tokens as they
 // come (the WASM ABI's slm_begin / slm_next). begin() encodes the prompt and feeds all but its last
-// token; each step() runs one iteration of the section-5 loop. The stop reason is set as soon as it
+// token (as one batch: Transformer::prefill); each step() runs one iteration of the section-5 loop. The stop reason is set as soon as it
 // is decided (after the token that decides it), so a caller stops without an extra call.
 class Generation {
 public:
