@@ -38,7 +38,7 @@ int run_conform(const slmconf::RunnerOptions& options) {
   return status;
 }
 
-int run_protocol() { return slmconf::run_protocol_speaker(std::cin, std::cout); }
+int run_protocol(std::uint32_t threads) { return slmconf::run_protocol_speaker(std::cin, std::cout, threads); }
 
 int run_gen_cases(const std::string& output_dir) {
   if (auto s = slmconf::write_generated_cases(output_dir); !s.ok()) return refuse("gen cases", s);

@@ -85,7 +85,8 @@ int run_eval(const EvalArgs& args) {
   std::vector<std::string> summaries;
   for (std::size_t i = 0; i < sets.size(); ++i) {
     const bool show = args.progress && isatty(STDERR_FILENO);
-    auto evidence = slmeval::run_eval(loaded->model, loaded->lineage, sets[i], policies[i], baseline, show ? progress : nullptr);
+    auto evidence = slmeval::run_eval(loaded->model, loaded->lineage, sets[i], policies[i], baseline, show ? progress : nullptr,
+                                      args.threads);
     if (!evidence.ok()) {
       const bool baseline_at_fault = evidence.status().code == slm::ErrorCode::E_EVAL_BASELINE;
       return report_failure("eval", baseline_at_fault ? args.baseline : args.sets[i], evidence.status());

@@ -24,6 +24,7 @@ int run_generate(const GenerateArgs& args) {
   request.max_tokens = args.max_tokens;
   request.sampling = {args.temperature, args.top_k, args.top_p, args.seed};
   request.context = args.context;
+  request.threads = args.threads;
   auto result = slm::generate(model.value(), request);
   if (!result.ok()) return report_failure("generate", args.model, result.status());
   result.value().diagnostics.adapter_count = static_cast<std::uint32_t>(args.adapters.size());

@@ -49,6 +49,7 @@ struct GenerateArgs {
   std::uint32_t max_tokens = 64, top_k = 0, context = 0;
   float temperature = 0.0f, top_p = 1.0f;
   std::uint64_t seed = 0;
+  std::uint32_t threads = 0;  // 0: every core
   bool json = false;
 };
 int run_generate(const GenerateArgs& args);
@@ -73,6 +74,7 @@ struct EvalArgs {
   std::string model;
   std::vector<std::string> sets, adapters;
   std::string baseline, policy, output;
+  std::uint32_t threads = 0;  // 0: every core
   bool json = false, progress = true;
 };
 int run_eval(const EvalArgs& args);
@@ -111,7 +113,7 @@ struct GenAdapterArgs {
 int run_gen_adapter(const GenAdapterArgs& args);
 
 int run_conform(const slmconf::RunnerOptions& options);
-int run_protocol();
+int run_protocol(std::uint32_t threads);
 int run_gen_cases(const std::string& output_dir);
 
 struct KeyGenArgs {

@@ -83,6 +83,8 @@ CLI::Option* add_f64(CLI::App* app, const std::string& names, F& target, slmcli:
 }
 
 constexpr std::uint64_t kMaxContext = 1u << 20;  // max_seq_len's format limit (SLM-LIM-002)
+constexpr std::uint64_t kMaxThreads = 256;        // slm::ThreadPool::kMaxThreads
+constexpr const char* kThreadsHelp = "forward-pass threads, 0..256 (0 = every core); results do not depend on it";
 
 }  // namespace
 
@@ -161,6 +163,7 @@ int main(int argc, char** argv) {
   add_f64(g, "--top-p", generate.top_p, {0, 1, false, true}, "nucleus: the shortest prefix reaching this mass, (0, 1]");
   add_u64(g, "--seed", generate.seed, {}, "xorshift64* seed, 0..2^64-1 (0 = the default seed)");
   add_u32(g, "--context", generate.context, {0, kMaxContext}, "KV cache positions (0 = max_seq_len)");
+  add_u32(g, "--threads", generate.threads, {0, kMaxThreads}, kThreadsHelp);
   g->add_flag("--json", generate.json, "tokens, margins and diagnostics as JSON");
   g->add_option("--adapter", generate.adapters, "adapter to apply in memory first (repeatable, in order)");
 
@@ -180,6 +183,7 @@ int main(int argc, char** argv) {
   ev->add_option("--policy", eval.policy, "gate policy (JSON)");
   ev->add_option("-o,--output", eval.output, "sidecar to write (a directory for several sets)")->required();
   ev->add_flag("--json", eval.json, "print only the sidecars' paths");
+  add_u32(ev, "--threads", eval.threads, {0, kMaxThreads}, kThreadsHelp);
   slmcli::GateArgs gate;
   auto* gt = app.add_subcommand("gate", "Re-judge a sidecar without running the model; exit 1 if the gate fails");
   gt->add_option("sidecar", gate.sidecar, "sidecar (JSON)")->required();
@@ -266,7 +270,9 @@ int main(int argc, char** argv) {
   ga->add_option("--fix", gen_adapter.fix_program,
                  "program file: the delta from a programmed parent to the model of this program");
 
+  std::uint32_t protocol_threads = 0;
   auto* p = app.add_subcommand("protocol", "Speak the conformance protocol on stdin/stdout (the reference as a runtime)");
+  add_u32(p, "--threads", protocol_threads, {0, kMaxThreads}, kThreadsHelp);
 
   try {
     app.parse(argc, argv);
@@ -285,7 +291,7 @@ int main(int argc, char** argv) {
     conform.progress = !no_progress;
     return slmcli::run_conform(conform);
   }
-  if (*p) return slmcli::run_protocol();
+  if (*p) return slmcli::run_protocol(protocol_threads);
   if (*g) return slmcli::run_generate(generate);
   if (*tk) return slmcli::run_tokenize(tokenize);
   // A path option given empty is an error, never "not given" (SLM-TOOL-006).

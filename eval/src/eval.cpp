@@ -420,7 +420,7 @@ std::string trimmed(const std::string& s) {
 }
 
 slm::Result<CaseResult> run_case(const std::shared_ptr<const slm::LoadedModel>& model, const slm::TokenizerRuntime& tok,
-                                 const EvalCase& c) {
+                                 const EvalCase& c, std::uint32_t threads) {
   CaseResult r;
   r.id = c.id;
   r.case_digest = c.digest;
@@ -428,6 +428,7 @@ slm::Result<CaseResult> run_case(const std::shared_ptr<const slm::LoadedModel>& 
   req.prompt = c.prompt;
   req.max_tokens = c.params.max_tokens;
   req.sampling = {c.params.temperature, c.params.top_k, c.params.top_p, c.params.seed};
+  req.threads = threads;
   auto g = slm::generate(model, req);
   if (!g.ok()) {
     if (g.status().code != slm::ErrorCode::E_GEN_PROMPT_TOO_LONG) return g.status();
@@ -465,7 +466,8 @@ slm::Result<CaseResult> run_case(const std::shared_ptr<const slm::LoadedModel>& 
 
 slm::Result<Evidence> run_eval(std::shared_ptr<const slm::LoadedModel> model, const std::optional<slm::Lineage>& lineage,
                                const EvalSet& set, const Policy& policy,
-                               const std::optional<Baseline>& baseline, void (*progress)(std::size_t, std::size_t)) {
+                               const std::optional<Baseline>& baseline, void (*progress)(std::size_t, std::size_t),
+                               std::uint32_t threads) {
   if (baseline && baseline->set_digest != set.digest) {
     return slm::make_error(slm::ErrorCode::E_EVAL_BASELINE, slm::kNoOffset,
                            "the baseline ran set " + baseline->set_digest + ", this is set " + set.digest);
@@ -483,7 +485,7 @@ slm::Result<Evidence> run_eval(std::shared_ptr<const slm::LoadedModel> model, co
   const slm::TokenizerRuntime tok(model->info().tokenizer);
   const auto start = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < set.cases.size(); ++i) {
-    auto r = run_case(model, tok, set.cases[i]);
+    auto r = run_case(model, tok, set.cases[i], threads);
     if (!r.ok()) return r.status();
     e.generated_tokens += r->tokens.size();
     e.results.push_back(std::move(r.value()));

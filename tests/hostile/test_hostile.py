@@ -706,6 +706,12 @@ class ArgumentTest(HostileCase):
         self.check_values(GEN, "--top-k", ["abc", "-1", "1048577"])
         self.check_values(GEN, "--context", ["-1", "1048577", "x"])
 
+    def test_threads(self):
+        bad = ["-1", "257", "4294967296", "2x", "1.0"]
+        self.check_values(GEN, "--threads", bad)
+        self.check_values(["eval", "tiny.slm", "set.jsonl", "-o", "out.json"], "--threads", bad)
+        self.check_values(["protocol"], "--threads", bad)
+
     def test_generator_integers(self):
         self.check_values(GEN_ADAPTER, "--entries", ["0", "16385", "-1", "4294967297"])
         self.check_values(GEN_ADAPTER, "--seed", ["-1", "99999999999999999999999"])

@@ -109,11 +109,13 @@ struct Evidence {
 
 // RT-EVAL-002/003: runs every case on `model`, the descendant of the stack `lineage` names when
 // adapters were applied (its adapters' digests and lineage go into the evidence). E_EVAL_BASELINE
-// when the baseline ran another set.
+// when the baseline ran another set. threads: the forward pass's (slm::GenerateRequest::threads;
+// 0 = every core); the evidence is the same for any count.
 [[nodiscard]] slm::Result<Evidence> run_eval(std::shared_ptr<const slm::LoadedModel> model,
                                              const std::optional<slm::Lineage>& lineage, const EvalSet& set,
                                              const Policy& policy, const std::optional<Baseline>& baseline,
-                                             void (*progress)(std::size_t done, std::size_t total) = nullptr);
+                                             void (*progress)(std::size_t done, std::size_t total) = nullptr,
+                                             std::uint32_t threads = 0);
 
 // The reproducible part (eval.md 6) as canonical JSON, and the whole sidecar as readable JSON.
 std::string reproducible_canonical(const Evidence& e);

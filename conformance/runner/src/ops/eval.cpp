@@ -3,6 +3,7 @@
 #include "op.h"
 #include "slm/descendant.h"
 #include "slmeval/eval.h"
+#include "slmconf/reference_runtime.h"
 
 namespace slmconf {
 
@@ -151,7 +152,7 @@ Answer Op::reference(const std::string& path, const Params& p) {
   }
   auto loaded = slm::load_descendant(path, p.adapters);
   if (!loaded.ok()) return rejection(loaded.status());
-  auto evidence = slmeval::run_eval(loaded->model, loaded->lineage, set.value(), policy, baseline);
+  auto evidence = slmeval::run_eval(loaded->model, loaded->lineage, set.value(), policy, baseline, nullptr, reference_threads());
   if (!evidence.ok()) return rejection(evidence.status());
   return acceptance(Output{slmeval::reproducible_canonical(evidence.value())});
 }

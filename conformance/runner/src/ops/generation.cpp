@@ -1,6 +1,7 @@
 #include "generation.h"
 
 #include "slm/generate.h"
+#include "slmconf/reference_runtime.h"
 
 namespace slmconf {
 
@@ -11,6 +12,7 @@ slm::Status generate_into(const std::shared_ptr<const slm::LoadedModel>& model, 
   g.max_tokens = params.max_tokens;
   g.sampling = {params.temperature, params.top_k, params.top_p, params.seed};
   g.record_logits = params.logit_steps;
+  g.threads = reference_threads();
   auto run = slm::generate(model, g);
   if (!run.ok()) return run.status();
   out.prompt_tokens = run->prompt_tokens;

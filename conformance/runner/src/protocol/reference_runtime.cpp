@@ -1,6 +1,7 @@
 // The reference as a runtime: in-process (`ref`) and as a protocol speaker (`slm protocol`).
 #include "slmconf/reference_runtime.h"
 
+#include <atomic>
 #include <iostream>
 #include <string>
 
@@ -10,6 +11,13 @@ namespace slmconf {
 
 using wire::json;
 using wire::ordered;
+
+namespace {
+std::atomic<std::uint32_t> g_reference_threads{0};
+}  // namespace
+
+void set_reference_threads(std::uint32_t threads) { g_reference_threads.store(threads, std::memory_order_relaxed); }
+std::uint32_t reference_threads() { return g_reference_threads.load(std::memory_order_relaxed); }
 
 Hello reference_hello() {
   std::vector<std::string> capabilities;
@@ -21,7 +29,8 @@ Answer reference_answer(const Request& request) {
   return std::visit([&](const auto& p) { return Behaviour<OpOf<decltype(p)>>::reference(request.path, p); }, request.params);
 }
 
-int run_protocol_speaker(std::istream& in, std::ostream& out) {
+int run_protocol_speaker(std::istream& in, std::ostream& out, std::uint32_t threads) {
+  set_reference_threads(threads);
   out << hello_line(reference_hello()) << std::endl;
   for (std::string line; std::getline(in, line);) {
     std::optional<std::uint64_t> seq;
