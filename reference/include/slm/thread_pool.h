@@ -1,6 +1,6 @@
 // A small persistent pool of worker threads for the forward pass (fork-join, one job at a time).
 // The threads start once, with the pool, and wait between jobs (spinning briefly, then blocked), so
-// a job costs no thread creation. Work is split into contiguous chunks that never change the order
+// a job costs no thread creation. Threads claim a job's parts as they come. Work is split into contiguous chunks that never change the order
 // of any reduction: threads only decide which rows or heads a core computes, never how.
 //
 // Builds without threads (wasm32 under Emscripten without pthreads) have no workers: size() is 1
@@ -28,8 +28,10 @@ public:
   // Threads that run a job, the calling thread included (>= 1).
   std::uint32_t size() const { return size_; }
 
-  // Calls f(part) for every part in [0, size()) (part 0 on the calling thread) and returns when
-  // all have returned. Not reentrant: f must not run another job on this pool.
+  // Calls f(part) once for every part in [0, size()) and returns when all have returned. The
+  // calling thread takes part: it runs every part no worker has started yet, so a descheduled
+  // worker does not hold the job up. Which thread runs a part is unspecified (state per part, not
+  // per thread). Not reentrant: f must not run another job on this pool.
   template <class F>
   void run(F&& f) {
     if (size_ == 1) {
