@@ -147,6 +147,7 @@ def plot_prompt(d, g):
     ax.minorticks_off()
     ax.set_xlabel("prompt length (tokens, BOS included)")
     ax.set_ylabel("prompt tokens/s (higher is better)")
+    ax.margins(y=0.15)
     ax.set_ylim(bottom=0)
     ax.set_title("Prompt processing, stories15m shape f32 (slm generate --max-tokens 0)", loc="left")
     ax.legend(fontsize=8, loc="lower right", framealpha=0.9)
@@ -207,7 +208,7 @@ def plot_eval(d, e):
     rows = e.get("rows")
     if not rows or "cases_per_second" not in rows[0]:
         return None
-    labels = [f"{r['run']}, {r.get('threads', 1)} thr" for r in rows]
+    labels = [f"{r['run']}, {r.get('threads', 1)} thread{'s' if r.get('threads', 1) > 1 else ''}" for r in rows]
     fig, ax = plt.subplots(figsize=(8.5, 0.55 * len(rows) + 1.6))
     bars = ax.barh(range(len(rows)), [r["cases_per_second"] for r in rows], color="#1f77b4", height=0.6)
     for b, r in zip(bars, rows):
@@ -247,7 +248,7 @@ def plot_conform(d, c):
                      [[f"`{r['runtime']}`", r["cases_run"], r["passed"], r["skipped"], fmt(r["median_seconds"], 3),
                        fmt(r["ms_per_case"], 2), ", ".join(fmt(x, 3) for x in r.get("samples", []))] for r in rows],
                      ["---", "--:", "--:", "--:", "--:", "--:", "---"])
-    table += ["", f"Protocol overhead: {c['protocol_overhead_ms_per_case']:.2f} ms per case."]
+    table += ["", f"Per-case difference, `cmd:` minus `ref`: {c['protocol_overhead_ms_per_case']:+.2f} ms."]
     return "conform.svg", table
 
 
