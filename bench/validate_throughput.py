@@ -9,7 +9,7 @@ standard tools on the same file from the page cache:
   openssl dgst -sha256 FILE    SHA-256 at the hardware's speed (SHA extensions through libcrypto)
   sha256sum FILE               coreutils' SHA-256, for scale
 
-Files: generated packages from 0.2 MiB to 348 MiB (kept in build/bench/). For each file the commands
+Files: generated packages from 0.5 MiB to 348 MiB (kept in build/bench/). For each file the commands
 run one after another, round by round (--runs rounds), so every ratio comes from one run with its
 baseline interleaved; medians of wall time, largest peak RSS (GNU time). Small files measure process
 start-up as much as hashing: that is what a user of the command pays.
@@ -23,7 +23,7 @@ import sys
 
 import benchlib
 
-# (file name in --dir, preset, dtype): about 0.2, 9, 58 and 348 MiB.
+# (file name in --dir, preset, dtype): about 0.5, 8.5, 58 and 348 MiB.
 FILES = [("small-f32.slm", "small", "f32"), ("stories15m-q4_0.slm", "stories15m", "q4_0"),
          ("stories15m-f32.slm", "stories15m", "f32"), ("large.slm", "large", None)]
 
