@@ -11,7 +11,7 @@ FUZZ_BUILD ?= build/fuzz
 FUZZ_SECONDS ?= 60
 CAMPAIGN_SECONDS ?= 600
 
-.PHONY: deps deps-demo build demo test unit wasm-build wasm-module wasm-check fuzz-build fuzz-ci fuzz bench check-build-types clean
+.PHONY: deps deps-demo deps-bench build demo test unit wasm-build wasm-module wasm-check fuzz-build fuzz-ci fuzz bench bench-build bench-plots check-build-types clean
 
 # Package groups (scripts/install-deps): `demo` is what configuring and building `slm` and running
 # scripts/demo need; `test` adds what `make test` needs (Chromium, Emscripten, clang/libFuzzer, ...).
@@ -79,16 +79,34 @@ fuzz: fuzz-build
 
 test: unit wasm-check fuzz-ci
 
-# Benchmarks write reports/bench/ (see bench/README.md).
-bench: build
-	python3 bench/validate_throughput.py --slm $(SLM) --out reports/bench
-	python3 bench/generate_throughput.py --bin $(BUILD)/bin --out reports/bench
-	python3 bench/apply_memory.py --slm $(SLM) --out reports/bench
-	python3 bench/eval_throughput.py --slm $(SLM) --out reports/bench
+# Benchmarks write reports/bench/ (see bench/README.md): JSON from each script, then SVG plots and
+# index.md from that JSON (bench/plots.py). Builds only what they run. BENCH_THREADS is the list of
+# thread counts (default: 1 to the number of cores); the scripts pass --threads to a binary only
+# once its --help mentions it. Debian's python3 (matplotlib comes from python3-matplotlib).
+BENCH_PYTHON ?= /usr/bin/python3
+BENCH_THREADS ?= all
+deps-bench:
+	scripts/install-deps bench
+
+bench-build: deps-bench
+	cmake --preset default >/dev/null
+	cmake --build $(BUILD) -j$(JOBS) --target slm slm_bench_binaries
+
+bench: bench-build
+	$(BENCH_PYTHON) bench/validate_throughput.py --slm $(SLM) --out reports/bench
+	$(BENCH_PYTHON) bench/generate_throughput.py --bin $(BUILD)/bin --out reports/bench --threads $(BENCH_THREADS)
+	$(BENCH_PYTHON) bench/apply_memory.py --slm $(SLM) --out reports/bench
+	$(BENCH_PYTHON) bench/eval_throughput.py --slm $(SLM) --out reports/bench --threads $(BENCH_THREADS)
+	$(BENCH_PYTHON) bench/conform_overhead.py --slm $(SLM) --out reports/bench
 	$(MAKE) --no-print-directory wasm-module
 	node bench/wasm_throughput.mjs --wasm $(WASM_BUILD)/bin/slm_wasm.wasm --bin $(BUILD)/bin --runs 7 --stat median \
 	  --json reports/bench/wasm.json --md reports/bench/wasm.md
 	$(BUILD)/bin/slm_micro_bench --benchmark_out=reports/bench/micro.json --benchmark_out_format=json
+	$(BENCH_PYTHON) bench/plots.py --dir reports/bench
+
+# The plots and index.md again from the JSON already in reports/bench/ (no measuring).
+bench-plots: deps-bench
+	$(BENCH_PYTHON) bench/plots.py --dir reports/bench
 
 # Every CMake build type builds warning-free (-Werror) and passes the unit tests; not part of
 # `make test`. Release (-O3) in build/release and Debug (-O0 -g) in build/debug, one after the other.

@@ -10,8 +10,12 @@ const float* f32(const slm::LoadedModel& m, std::size_t i) {
   return reinterpret_cast<const float*>(m.tensors()[i].bytes.data());
 }
 
-// run.c's matmul: W (d, n) @ x (n) -> xout (d), each row summed left to right.
+// run.c's matmul: W (d, n) @ x (n) -> xout (d), each row summed left to right. Built with OpenMP
+// (bench/llama2c_omp_bench.cpp, llama2.c's `runomp`), the rows are split across threads as run.c does.
 void matmul(float* xout, const float* x, const float* w, int n, int d) {
+#ifdef _OPENMP
+#pragma omp parallel for
+#endif
   for (int i = 0; i < d; i++) {
     float val = 0.0f;
     for (int j = 0; j < n; j++) val += w[i * n + j] * x[j];
@@ -84,6 +88,9 @@ const std::vector<float>& BaselineTransformer::forward(std::uint32_t token, std:
         vec[i + 1] = v0 * fci + v1 * fcr;
       }
     }
+#ifdef _OPENMP
+#pragma omp parallel for  // run.c's heads loop under `runomp`
+#endif
     for (int h = 0; h < static_cast<int>(hp_.n_heads); h++) {
       const float* q = q_.data() + h * head_size;
       float* att = att_.data() + h * seq_len;
