@@ -92,12 +92,9 @@ private:
 
 json package_json(const std::string& file, const Bytes& bytes, const slm::ModelInfo& info, const std::optional<slm::Lineage>& lineage,
                   const std::string& description) {
-  const auto& hp = info.header.hparams;
   json tensors = json::array();
-  std::uint64_t f32 = 0, q8 = 0, q4 = 0;
   for (const auto& t : info.tensors) {
     tensors.push_back({{"name", t.name}, {"dtype", slm::dtype_name(t.dtype)}, {"shape", t.shape()}, {"byte_size", t.byte_size}});
-    (t.dtype == slm::DType::F32 ? f32 : t.dtype == slm::DType::Q8_0 ? q8 : q4)++;
   }
   return {{"slm_package", 1},
           {"file", file},
@@ -105,10 +102,8 @@ json package_json(const std::string& file, const Bytes& bytes, const slm::ModelI
           {"sha256", slm::to_hex(slm::sha256(bytes))},
           {"file_bytes", bytes.size()},
           {"identity", slmconf::identity_json(info.header.identity)},
-          {"hyperparameters",
-           {{"vocab_size", hp.vocab_size}, {"dim", hp.dim}, {"hidden_dim", hp.hidden_dim}, {"n_layers", hp.n_layers},
-            {"n_heads", hp.n_heads}, {"n_kv_heads", hp.n_kv_heads}, {"max_seq_len", hp.max_seq_len}}},
-          {"tensors_by_dtype", {{"f32", f32}, {"q8_0", q8}, {"q4_0", q4}}},
+          {"hyperparameters", slmconf::hyperparameters_json(info.header.hparams)},
+          {"tensors_by_dtype", slmconf::tensors_by_dtype_json(info)},
           {"tensors", tensors},
           {"lineage", lineage ? slmconf::lineage_json(*lineage) : json(nullptr)}};
 }

@@ -159,7 +159,6 @@ std::string text_of(std::uint32_t ptr, std::uint32_t len) {
 }
 
 nlohmann::ordered_json model_info_json(const slm::LoadedModel& model, const std::optional<slm::Lineage>& lineage) {
-  const auto& hp = model.info().header.hparams;
   nlohmann::ordered_json tensors = nlohmann::ordered_json::array();
   for (const auto& v : model.tensors()) {
     tensors.push_back({{"name", v.entry->name},
@@ -168,10 +167,7 @@ nlohmann::ordered_json model_info_json(const slm::LoadedModel& model, const std:
                        {"sha256", slm::to_hex(slm::sha256(v.bytes))}});
   }
   return {{"identity", slmconf::identity_json(model.info().header.identity)},
-          {"hyperparameters",
-           {{"vocab_size", hp.vocab_size}, {"dim", hp.dim}, {"hidden_dim", hp.hidden_dim}, {"n_layers", hp.n_layers},
-            {"n_heads", hp.n_heads}, {"n_kv_heads", hp.n_kv_heads}, {"max_seq_len", hp.max_seq_len},
-            {"norm_eps", hp.norm_eps}, {"rope_theta", hp.rope_theta}}},
+          {"hyperparameters", slmconf::hyperparameters_json(model.info().header.hparams)},
           {"file_bytes", model.file_bytes().size()},
           {"tensors", tensors},
           {"lineage", lineage ? slmconf::lineage_json(*lineage) : nlohmann::ordered_json(nullptr)}};
@@ -455,18 +451,9 @@ SLM_EXPORT std::uint32_t slm_diagnostics(std::uint32_t handle) {
   Runtime* rt = runtime_or_fail(handle, true, code);
   if (!rt) return code;
   if (rt->mode != Mode::GENERATE) return fail(ErrorCode::E_ABI_ORDER, "no generation to describe (slm_begin or slm_generate first)");
-  const auto& d = rt->generation->result().diagnostics;
-  const nlohmann::ordered_json j = {
-      {"prompt_tokens", d.prompt_tokens},
-      {"generated_tokens", d.generated_tokens},
-      {"seconds", d.seconds},
-      {"tokens_per_second", d.tokens_per_second},
-      {"scratch_bytes", d.scratch_bytes},
-      {"kv_cache_bytes", d.kv_cache_bytes},
-      {"model_bytes", d.model_bytes},
-      {"tensors_by_dtype", {{"f32", d.tensors_f32}, {"q8_0", d.tensors_q8_0}, {"q4_0", d.tensors_q4_0}}},
-      {"adapter_count", rt->lineage ? rt->lineage->steps.size() : 0}};
-  rt->output = j.dump();
+  slm::Diagnostics d = rt->generation->result().diagnostics;
+  d.adapter_count = rt->lineage ? static_cast<std::uint32_t>(rt->lineage->steps.size()) : 0;
+  rt->output = slmconf::diagnostics_json(d).dump();
   return ok();
 }
 

@@ -104,4 +104,28 @@ std::optional<slm::Lineage> lineage_from_json(const json& j) {
   return l;
 }
 
+nlohmann::ordered_json hyperparameters_json(const slm::Hyperparameters& hp) {
+  return {{"vocab_size", hp.vocab_size}, {"dim", hp.dim}, {"hidden_dim", hp.hidden_dim}, {"n_layers", hp.n_layers},
+          {"n_heads", hp.n_heads}, {"n_kv_heads", hp.n_kv_heads}, {"max_seq_len", hp.max_seq_len},
+          {"norm_eps", hp.norm_eps}, {"rope_theta", hp.rope_theta}};
+}
+
+nlohmann::ordered_json tensors_by_dtype_json(const slm::ModelInfo& info) {
+  std::uint64_t f32 = 0, q8 = 0, q4 = 0;
+  for (const auto& t : info.tensors) (t.dtype == slm::DType::F32 ? f32 : t.dtype == slm::DType::Q8_0 ? q8 : q4)++;
+  return {{"f32", f32}, {"q8_0", q8}, {"q4_0", q4}};
+}
+
+nlohmann::ordered_json diagnostics_json(const slm::Diagnostics& d) {
+  return {{"prompt_tokens", d.prompt_tokens},
+          {"generated_tokens", d.generated_tokens},
+          {"seconds", d.seconds},
+          {"tokens_per_second", d.tokens_per_second},
+          {"scratch_bytes", d.scratch_bytes},
+          {"kv_cache_bytes", d.kv_cache_bytes},
+          {"model_bytes", d.model_bytes},
+          {"tensors_by_dtype", {{"f32", d.tensors_f32}, {"q8_0", d.tensors_q8_0}, {"q4_0", d.tensors_q4_0}}},
+          {"adapter_count", d.adapter_count}};
+}
+
 }  // namespace slmconf
