@@ -32,45 +32,46 @@ struct Key::Impl {
   Pkey pkey;
 };
 
+namespace {
+std::unique_ptr<Key::Impl> impl_of(Pkey pkey) {
+  auto impl = std::make_unique<Key::Impl>();
+  impl->pkey = std::move(pkey);
+  return impl;
+}
+}  // namespace
+
 Key::Key() = default;
 Key::~Key() = default;
 Key::Key(Key&&) noexcept = default;
 Key& Key::operator=(Key&&) noexcept = default;
 
-slm::Result<Key> Key::generate() {
-  Pkey pkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
-  if (!pkey) return key_error("Ed25519 key generation failed");
+slm::Result<Key> Key::adopt(std::unique_ptr<Impl> impl, bool is_private) {
   Key k;
-  k.impl_ = std::make_unique<Impl>();
-  k.impl_->pkey = std::move(pkey);
-  k.private_ = true;
+  k.impl_ = std::move(impl);
+  k.private_ = is_private;
   std::size_t len = k.public_.size();
   if (EVP_PKEY_get_raw_public_key(k.impl_->pkey.get(), k.public_.data(), &len) != 1 || len != 32) return key_error("no public key");
   return k;
+}
+
+slm::Result<Key> Key::generate() {
+  Pkey pkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
+  if (!pkey) return key_error("Ed25519 key generation failed");
+  return adopt(impl_of(std::move(pkey)), true);
 }
 
 slm::Result<Key> Key::from_seed(std::span<const std::uint8_t> seed) {
   if (seed.size() != 32) return key_error("an Ed25519 seed has 32 bytes");
   Pkey pkey(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.data(), seed.size()));
   if (!pkey) return key_error("not an Ed25519 seed");
-  Key k;
-  k.impl_ = std::make_unique<Impl>();
-  k.impl_->pkey = std::move(pkey);
-  k.private_ = true;
-  std::size_t len = k.public_.size();
-  if (EVP_PKEY_get_raw_public_key(k.impl_->pkey.get(), k.public_.data(), &len) != 1 || len != 32) return key_error("no public key");
-  return k;
+  return adopt(impl_of(std::move(pkey)), true);
 }
 
 slm::Result<Key> Key::from_public_bytes(std::span<const std::uint8_t> raw) {
   if (raw.size() != 32) return key_error("an Ed25519 public key has 32 bytes");
   Pkey pkey(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, raw.data(), raw.size()));
   if (!pkey) return key_error("not an Ed25519 public key");
-  Key k;
-  k.impl_ = std::make_unique<Impl>();
-  k.impl_->pkey = std::move(pkey);
-  std::copy(raw.begin(), raw.end(), k.public_.begin());
-  return k;
+  return adopt(impl_of(std::move(pkey)), false);
 }
 
 namespace {
@@ -90,24 +91,13 @@ slm::Result<Pkey> read_pem(std::string_view pem, bool want_private) {
 slm::Result<Key> Key::from_private_pem(std::string_view pem) {
   auto pkey = read_pem(pem, true);
   if (!pkey.ok()) return pkey.status();
-  Key k;
-  k.impl_ = std::make_unique<Impl>();
-  k.impl_->pkey = std::move(pkey.value());
-  k.private_ = true;
-  std::size_t len = k.public_.size();
-  if (EVP_PKEY_get_raw_public_key(k.impl_->pkey.get(), k.public_.data(), &len) != 1 || len != 32) return key_error("no public key");
-  return k;
+  return adopt(impl_of(std::move(pkey.value())), true);
 }
 
 slm::Result<Key> Key::from_public_pem(std::string_view pem) {
   auto pkey = read_pem(pem, false);
   if (!pkey.ok()) return pkey.status();
-  Key k;
-  k.impl_ = std::make_unique<Impl>();
-  k.impl_->pkey = std::move(pkey.value());
-  std::size_t len = k.public_.size();
-  if (EVP_PKEY_get_raw_public_key(k.impl_->pkey.get(), k.public_.data(), &len) != 1 || len != 32) return key_error("no public key");
-  return k;
+  return adopt(impl_of(std::move(pkey.value())), false);
 }
 
 std::string Key::key_id() const { return slm::to_hex(slm::sha256(public_)); }

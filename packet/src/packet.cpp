@@ -93,16 +93,7 @@ std::string packet_text(const json& envelope, const json& reviews) {
   return json{{"slm_release_packet", 1}, {"envelope", envelope}, {"reviews", reviews}}.dump(2) + "\n";
 }
 
-// The reproducible part of a sidecar, and its digest.
-struct Evidence {
-  std::string set_path, set_sha256, set_name, set_digest;
-  std::uint64_t cases = 0;
-  std::optional<std::pair<std::string, std::string>> policy;  // path, sha256
-  json sidecar, baseline;  // {"reproducible_digest", "reproducible"} or null
-  std::optional<std::pair<std::string, std::string>> sidecar_file;
-  json verdict;
-};
-
+// The reproducible part R of a sidecar and its digest, as the packet records both.
 json reproducible_entry(const std::string& canonical_r) {
   return {{"reproducible_digest", hex_sha256(canonical_r)}, {"reproducible", json::parse(canonical_r)}};
 }
@@ -114,59 +105,71 @@ std::string sidecar_text_of(const json& entry) {
 
 json diagnostics_of(const slm::ModelInfo& info, std::size_t adapters) {
   const auto r = slmeval::resources_of(info);
-  std::uint64_t f32 = 0, q8 = 0, q4 = 0;
-  for (const auto& t : info.tensors) (t.dtype == slm::DType::F32 ? f32 : t.dtype == slm::DType::Q8_0 ? q8 : q4)++;
   return {{"model_bytes", r.model_bytes},
           {"kv_cache_bytes", r.kv_cache_bytes},
           {"scratch_bytes", r.scratch_bytes},
-          {"tensors_by_dtype", {{"f32", f32}, {"q8_0", q8}, {"q4_0", q4}}},
+          {"tensors_by_dtype", slmconf::tensors_by_dtype_json(info)},
           {"adapter_count", adapters}};
 }
 
-std::string kind_name(slm::AdapterKind k) {
-  return k == slm::AdapterKind::DENSE ? "dense" : k == slm::AdapterKind::SPARSE ? "sparse" : "low-rank";
-}
-
 // What building and verifying both derive from the files: the parent, the stack, the descendant.
+// The bytes are shared with the loaded models (load_owned): each file is held in memory once.
 struct Derived {
-  std::vector<std::uint8_t> parent_bytes;
+  std::shared_ptr<const std::vector<std::uint8_t>> parent_bytes, descendant;
   slm::ModelInfo parent_info;
   std::vector<std::vector<std::uint8_t>> adapters;
-  std::vector<std::uint8_t> descendant;
   slm::StackOutcome outcome;
   std::shared_ptr<slm::LoadedModel> parent_model, descendant_model;
 };
 
-// Reads and derives; `failed` names the input at fault: 0 the parent, k >= 1 adapter k - 1.
-slm::Result<Derived> derive(const std::string& parent, const std::vector<std::string>& adapters, std::size_t& failed) {
+// Derives from bytes already read; `validated` is the parent's full validation when the caller has
+// it (read_fully_validated), else it runs here. `failed`: 0 the parent, k >= 1 adapter k - 1.
+slm::Result<Derived> derive(std::vector<std::uint8_t> parent, std::optional<slm::ModelInfo> validated,
+                            std::vector<std::vector<std::uint8_t>> adapters, std::size_t& failed) {
   Derived d;
   failed = 0;
-  auto bytes = slm::read_fully_validated(parent, d.parent_info);
-  if (!bytes.ok()) return bytes.status();
-  d.parent_bytes = std::move(bytes.value());
-  for (std::size_t k = 0; k < adapters.size(); ++k) {
-    failed = k + 1;
-    auto a = slm::read_adapter_file(adapters[k]);
-    if (!a.ok()) return a.status();
-    d.adapters.push_back(std::move(a.value()));
+  if (!validated) {
+    auto info = slm::validate_model(parent, {.verify_digest = true});  // adapters bind to its digest
+    if (!info.ok()) return info.status();
+    validated = std::move(info.value());
   }
+  d.parent_info = std::move(*validated);
+  d.parent_bytes = std::make_shared<const std::vector<std::uint8_t>>(std::move(parent));
+  d.adapters = std::move(adapters);
   const std::vector<std::span<const std::uint8_t>> stack(d.adapters.begin(), d.adapters.end());
   slm::VectorSink sink;
   std::size_t at = slm::kNoAdapter;
-  auto outcome = slm::apply_stack(d.parent_bytes, d.parent_info, stack, &sink, &at);
+  auto outcome = slm::apply_stack(*d.parent_bytes, d.parent_info, stack, &sink, &at);
   if (!outcome.ok()) {
     failed = at == slm::kNoAdapter ? 0 : at + 1;
     return outcome.status();
   }
   d.outcome = std::move(outcome.value());
-  d.descendant = std::move(sink.bytes());
-  auto pm = slm::load_model(d.parent_bytes);
+  d.descendant = std::make_shared<const std::vector<std::uint8_t>>(std::move(sink.bytes()));
+  auto pm = slm::load_owned(d.parent_bytes, *d.parent_bytes);
   if (!pm.ok()) return pm.status();
   d.parent_model = pm.value();
-  auto dm = slm::load_model(d.descendant);
+  auto dm = slm::load_owned(d.descendant, *d.descendant);
   if (!dm.ok()) return dm.status();
   d.descendant_model = dm.value();
   return d;
+}
+
+// The same from files, read as an adapter's parent and adapters must be (the parent validated by
+// streaming before it is read whole, each adapter's header before its bytes).
+slm::Result<Derived> derive_files(const std::string& parent, const std::vector<std::string>& adapters, std::size_t& failed) {
+  failed = 0;
+  slm::ModelInfo info;
+  auto bytes = slm::read_fully_validated(parent, info);
+  if (!bytes.ok()) return bytes.status();
+  std::vector<std::vector<std::uint8_t>> stack;
+  for (std::size_t k = 0; k < adapters.size(); ++k) {
+    failed = k + 1;
+    auto a = slm::read_adapter_file(adapters[k]);
+    if (!a.ok()) return a.status();
+    stack.push_back(std::move(a.value()));
+  }
+  return derive(std::move(bytes.value()), std::move(info), std::move(stack), failed);
 }
 
 // The baseline a no-regression gate compares with: the parent's evidence on the same set.
@@ -193,7 +196,7 @@ slm::Result<std::string> build_packet(const BuildInputs& in, const Key& builder)
     return error(ErrorCode::E_ARG_VALUE, "give one --sidecar per --eval set, in the same order, or none");
   }
   std::size_t failed = 0;
-  auto derived = derive(in.parent, in.adapters, failed);
+  auto derived = derive_files(in.parent, in.adapters, failed);
   if (!derived.ok()) return derived.status();
   const Derived& d = derived.value();
   const auto& id = d.outcome.identity;
@@ -281,14 +284,14 @@ slm::Result<std::string> build_packet(const BuildInputs& in, const Key& builder)
   auto parent_rel = relative_to(in.parent, in.packet_dir);
   if (!parent_rel.ok()) return parent_rel.status();
   json stack = json::array(), subjects = json::array();
-  const std::string descendant_sha = hex_sha256(d.descendant);
+  const std::string descendant_sha = hex_sha256(*d.descendant);
   subjects.push_back({{"name", in.descendant_name}, {"digest", {{"sha256", descendant_sha}}}});
   for (std::size_t k = 0; k < in.adapters.size(); ++k) {
     auto rel = relative_to(in.adapters[k], in.packet_dir);
     if (!rel.ok()) return rel.status();
     const auto& step = d.outcome.lineage.steps[k];
     const std::string sha = hex_sha256(d.adapters[k]);
-    stack.push_back({{"path", rel.value()}, {"sha256", sha}, {"kind", kind_name(step.kind)},
+    stack.push_back({{"path", rel.value()}, {"sha256", sha}, {"kind", std::string(slm::adapter_kind_name(step.kind))},
                      {"content_digest", slm::to_hex(step.adapter_digest)}});
     subjects.push_back({{"name", rel.value()}, {"digest", {{"sha256", sha}}}});
   }
@@ -296,16 +299,16 @@ slm::Result<std::string> build_packet(const BuildInputs& in, const Key& builder)
   auto scorecard = json::parse(slmeval::scorecard_json(views));
   const json predicate = {
       {"spec_version", "1"},
-      {"parent", {{"path", parent_rel.value()}, {"sha256", hex_sha256(d.parent_bytes)},
+      {"parent", {{"path", parent_rel.value()}, {"sha256", hex_sha256(*d.parent_bytes)},
                   {"identity", slmconf::identity_json(d.parent_info.header.identity)}}},
       {"stack", stack},
       {"descendant", {{"name", in.descendant_name}, {"sha256", descendant_sha}, {"identity", slmconf::identity_json(id)},
-                      {"file_bytes", d.descendant.size()}}},
+                      {"file_bytes", d.descendant->size()}}},
       {"lineage", slmconf::lineage_json(d.outcome.lineage)},
       {"evidence", evidence},
       {"scorecard", scorecard},
       {"diagnostics", diagnostics_of(d.descendant_model->info(), in.adapters.size())},
-      {"rollback", {{"parent_digest", parent_digest}, {"parent_sha256", hex_sha256(d.parent_bytes)},
+      {"rollback", {{"parent_digest", parent_digest}, {"parent_sha256", hex_sha256(*d.parent_bytes)},
                     {"parent_path", parent_rel.value()}, {"stack_begins_after", 0},
                     {"command", "slm validate --digest " + parent_rel.value()}}},
       {"review", {{"required", true}, {"checklist", kChecklist}, {"decisions", "reviews"}}}};
@@ -443,13 +446,6 @@ std::vector<std::string> recorded_paths(const json& p) {
 }
 
 
-slm::Result<std::string> file_sha256(const std::string& path, std::vector<std::uint8_t>* keep = nullptr) {
-  auto bytes = slm::read_file_bytes(path);
-  if (!bytes.ok()) return bytes.status();
-  std::string h = hex_sha256(bytes.value());
-  if (keep) *keep = std::move(bytes.value());
-  return h;
-}
 
 }  // namespace
 
@@ -594,36 +590,38 @@ VerifyReport verify_unguarded(std::string_view text, const std::string& dir, con
   Check& parent = add("parent", ErrorCode::E_PKT_PARENT);
   Check& adapters = add("adapters", ErrorCode::E_PKT_ADAPTER);
   Check& descendant = add("descendant", ErrorCode::E_PKT_DESCENDANT);
-  const auto file_check = [&](Check& c, const json& f, std::string& path_out) -> bool {
+  // Reads a recorded file once and checks its SHA-256; the bytes are what the later checks use.
+  const auto file_check = [&](Check& c, const json& f, std::vector<std::uint8_t>& bytes_out) -> bool {
     auto path = resolve(f["path"].get<std::string>(), dir);
     if (!path.ok()) {
       fail(c, path.status().message);
       return false;
     }
-    auto sha = file_sha256(path.value());
-    if (!sha.ok()) {
-      fail(c, f["path"].get<std::string>() + ": " + sha.status().message);
+    auto bytes = slm::read_file_bytes(path.value());
+    if (!bytes.ok()) {
+      fail(c, f["path"].get<std::string>() + ": " + bytes.status().message);
       return false;
     }
-    if (sha.value() != f["sha256"].get<std::string>()) {
-      fail(c, f["path"].get<std::string>() + " has SHA-256 " + sha.value() + ", the packet says " + f["sha256"].get<std::string>());
+    const std::string sha = hex_sha256(bytes.value());
+    if (sha != f["sha256"].get<std::string>()) {
+      fail(c, f["path"].get<std::string>() + " has SHA-256 " + sha + ", the packet says " + f["sha256"].get<std::string>());
       return false;
     }
-    path_out = path.value();
+    bytes_out = std::move(bytes.value());
     return true;
   };
-  std::string parent_path;
-  std::vector<std::string> adapter_paths;
-  bool files_ok = file_check(parent, pr["parent"], parent_path);
+  const auto text_of = [](const std::vector<std::uint8_t>& b) { return std::string(b.begin(), b.end()); };
+  std::vector<std::uint8_t> parent_bytes;
+  std::vector<std::vector<std::uint8_t>> adapter_bytes;
+  bool files_ok = file_check(parent, pr["parent"], parent_bytes);
   for (const auto& a : pr["stack"]) {
-    std::string path;
-    files_ok = file_check(adapters, a, path) && files_ok;
-    adapter_paths.push_back(path);
+    files_ok = file_check(adapters, a, adapter_bytes.emplace_back()) && files_ok;
   }
+  const std::size_t stack_size = adapter_bytes.size();
   std::optional<Derived> d;
   if (files_ok) {
     std::size_t failed = 0;
-    auto derived = derive(parent_path, adapter_paths, failed);
+    auto derived = derive(std::move(parent_bytes), std::nullopt, std::move(adapter_bytes), failed);
     if (!derived.ok()) {
       fail(failed == 0 ? parent : adapters, derived.status().message);
     } else {
@@ -632,21 +630,21 @@ VerifyReport verify_unguarded(std::string_view text, const std::string& dir, con
       const std::string recorded = pr["parent"]["path"].get<std::string>();
       const json rollback = {{"command", "slm validate --digest " + recorded},
                              {"parent_digest", slm::to_hex(d->parent_info.header.identity.content_digest)},
-                             {"parent_path", recorded}, {"parent_sha256", hex_sha256(d->parent_bytes)}, {"stack_begins_after", 0}};
+                             {"parent_path", recorded}, {"parent_sha256", hex_sha256(*d->parent_bytes)}, {"stack_begins_after", 0}};
       if (!same(rollback, pr["rollback"])) fail(parent, "rollback does not name this parent file (section 5)");
       for (std::size_t k = 0; k < d->outcome.lineage.steps.size(); ++k) {
         const auto& step = d->outcome.lineage.steps[k];
-        if (pr["stack"][k].value("kind", "") != kind_name(step.kind) ||
+        if (pr["stack"][k].value("kind", "") != std::string(slm::adapter_kind_name(step.kind)) ||
             pr["stack"][k].value("content_digest", "") != slm::to_hex(step.adapter_digest)) {
           fail(adapters, "adapter " + std::to_string(k) + "'s kind or content digest differs");
         }
       }
       // 6. the descendant re-derived
-      const std::string sha = hex_sha256(d->descendant);
+      const std::string sha = hex_sha256(*d->descendant);
       const json& dd = pr["descendant"];
       if (dd.value("sha256", "") != sha) fail(descendant, "the re-derived descendant has SHA-256 " + sha);
       if (!dd.contains("identity") || !same(dd["identity"], slmconf::identity_json(d->outcome.identity))) fail(descendant, "the descendant's identity differs");
-      if (dd.value("file_bytes", std::uint64_t{0}) != d->descendant.size()) fail(descendant, "the descendant's size differs");
+      if (dd.value("file_bytes", std::uint64_t{0}) != d->descendant->size()) fail(descendant, "the descendant's size differs");
       if (!same(pr["lineage"], slmconf::lineage_json(d->outcome.lineage))) fail(descendant, "the lineage differs");
       json subjects = json::array({{{"name", dd.value("name", "")}, {"digest", {{"sha256", sha}}}}});
       for (const auto& a : pr["stack"]) subjects.push_back({{"name", a["path"]}, {"digest", {{"sha256", a["sha256"]}}}});
@@ -667,10 +665,10 @@ VerifyReport verify_unguarded(std::string_view text, const std::string& dir, con
   std::vector<slmeval::Policy> parsed_policies;
   for (const auto& e : pr["evidence"]) {
     const std::string which = "evidence " + std::to_string(index++);
-    std::string set_path;
+    std::vector<std::uint8_t> set_bytes;
     std::optional<slmeval::EvalSet> set;
-    if (file_check(sets, e["set"], set_path)) {
-      auto st = slmeval::read_set(set_path);
+    if (file_check(sets, e["set"], set_bytes)) {
+      auto st = slmeval::parse_set(text_of(set_bytes));
       if (!st.ok()) {
         fail(sets, which + ": " + st.status().message);
       } else {
@@ -684,10 +682,10 @@ VerifyReport verify_unguarded(std::string_view text, const std::string& dir, con
     std::optional<std::string> policy_text;
     slmeval::Policy policy;
     if (!e["policy"].is_null()) {
-      std::string policy_path;
-      if (file_check(policies, e["policy"], policy_path)) {
-        auto t = read_text(policy_path, slmeval::kMaxPolicyBytes, ErrorCode::E_EVAL_POLICY);
-        if (t.ok()) policy_text = t.value();
+      std::vector<std::uint8_t> policy_bytes;
+      if (file_check(policies, e["policy"], policy_bytes)) {
+        if (policy_bytes.size() > slmeval::kMaxPolicyBytes) fail(policies, which + ": the policy is larger than 1 MiB");
+        else policy_text = text_of(policy_bytes);
       }
     }
     if (set && policy_text) {
@@ -731,10 +729,11 @@ VerifyReport verify_unguarded(std::string_view text, const std::string& dir, con
         fail(sidecars, which + ": the baseline is not the parent's");
       }
       if (e["sidecar"].contains("file")) {
-        std::string sidecar_path;
-        if (file_check(sidecars, e["sidecar"]["file"], sidecar_path)) {
-          auto t = read_text(sidecar_path, slmeval::kMaxSidecarBytes, ErrorCode::E_EVAL_SIDECAR);
-          auto fv = t.ok() ? slmeval::parse_sidecar(t.value()) : slm::Result<slmeval::SidecarView>(t.status());
+        std::vector<std::uint8_t> sidecar_bytes;
+        if (file_check(sidecars, e["sidecar"]["file"], sidecar_bytes)) {
+          auto fv = sidecar_bytes.size() > slmeval::kMaxSidecarBytes
+                        ? slm::Result<slmeval::SidecarView>(error(ErrorCode::E_EVAL_SIDECAR, "larger than 256 MiB"))
+                        : slmeval::parse_sidecar(text_of(sidecar_bytes));
           if (!fv.ok() || fv->reproducible_digest != view->reproducible_digest) fail(sidecars, which + ": the sidecar file holds other evidence");
         }
       }
@@ -754,7 +753,7 @@ VerifyReport verify_unguarded(std::string_view text, const std::string& dir, con
   if (views.size() == pr["evidence"].size() && !same(json::parse(slmeval::scorecard_json(views)), pr["scorecard"])) {
     fail(verdicts, "the scorecard differs from the sidecars'");
   }
-  if (d && !same(diagnostics_of(d->descendant_model->info(), adapter_paths.size()), pr["diagnostics"])) {
+  if (d && !same(diagnostics_of(d->descendant_model->info(), stack_size), pr["diagnostics"])) {
     fail(verdicts, "the diagnostics differ from the descendant's");
   }
   // 10. rerun

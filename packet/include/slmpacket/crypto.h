@@ -42,8 +42,11 @@ public:
   slm::Result<SignatureBytes> sign(std::span<const std::uint8_t> message) const;
   bool verify(std::span<const std::uint8_t> message, std::span<const std::uint8_t> signature) const;
 
+  struct Impl;  // opaque: the OpenSSL key, defined in crypto.cpp
+
 private:
-  struct Impl;
+  // Wraps a key OpenSSL made and reads its raw public key: every factory ends here.
+  static slm::Result<Key> adopt(std::unique_ptr<Impl> impl, bool is_private);
   std::unique_ptr<Impl> impl_;
   PublicKeyBytes public_{};
   bool private_ = false;
