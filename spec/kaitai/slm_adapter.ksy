@@ -22,7 +22,8 @@ doc: |
   this description does not check, and adapters.md does:
   - the order of the checks and the error code and offset of each;
   - the checksum and the adapter digest (A20-A21);
-  - entry names: the [a-z0-9_.] charset and strictly ascending order (A22-A23);
+  - entry names: name_length, the [a-z0-9_.] charset, the zero fill and strictly ascending
+    order (A22-A23);
   - the element-count limit 2^40 (A15);
   - the low-rank rank range and a finite, non-zero alpha (A24-A25);
   - sparse indices below n and strictly ascending (A26-A27); finite payload values (A28);
@@ -109,20 +110,16 @@ types:
     doc: adapters.md section 4; a 128-byte entry header, then the payload at P = E + 128
     seq:
       - id: name_length
+        doc: 1..62; checked by adapters.md A22 after the hashes, so not here
         type: u2
-        valid:
-          min: 1
-          max: 62
       - id: name
-        doc: the target tensor's name (charset and order are adapters.md A22-A23, not checked here)
-        type: str
-        size: name_length
+        doc: |
+          the target tensor's name, zero-filled to 62 bytes. Unlike a model's directory entry,
+          the name field is not part of the walk (A12-A19): its length, charset, zero fill and
+          order are adapters.md A22-A23, so the walk reads the field whole and checks none of them.
+        type: strz
+        size: 62
         encoding: ASCII
-      - id: name_padding
-        type: u1
-        repeat: expr
-        repeat-expr: 62 - name_length
-        valid: 0
       - id: reserved_64
         doc: where a model directory entry has its dtype; payloads are always f32
         type: u4
