@@ -31,20 +31,21 @@ const crypto = require('crypto');
 const Module = require('module');
 const readline = require('readline');
 
-const KSY = path.join(__dirname, '..', '..', 'spec', 'kaitai', 'slm1.ksy');
+const KAITAI = path.join(__dirname, '..', '..', 'spec', 'kaitai');
 
 // ---- the generated parser ------------------------------------------------------------------
-function loadParser() {
+function loadParser(ksyName) {
   const ksc = require('kaitai-struct-compiler');
   const yaml = require('js-yaml');
   global.KaitaiStream = require('kaitai-struct').KaitaiStream;
-  return ksc.compile('javascript', yaml.load(fs.readFileSync(KSY, 'utf8')), null, false).then((files) => {
+  const ksy = yaml.load(fs.readFileSync(path.join(KAITAI, ksyName), 'utf8'));
+  return ksc.compile('javascript', ksy, null, false).then((files) => {
     const [name, src] = Object.entries(files)[0];
     const m = new Module(path.join(__dirname, name));
     m.filename = path.join(__dirname, name);
     m.paths = Module._nodeModulePaths(__dirname);
     m._compile(src, m.filename);
-    return m.exports.Slm1;
+    return Object.values(m.exports)[0];
   });
 }
 
@@ -323,27 +324,181 @@ function checkSemantics(b, m, verifyDigest) {
   };
 }
 
-// One verdict: {accepted, ...} or {errored: message}.
-function validate(Slm1, file, verifyDigest) {
-  let b;
-  try {
-    b = fs.readFileSync(file);
-  } catch (err) {
-    return { accepted: false, code: 'E_IO_READ', offset: null, message: `${err.code || err.message}` };
+// ---- adapters (spec/adapters.md), checks A1-A36 ------------------------------------------------
+const ADAPTER_MAGICS = ['ADP1', 'ASP1', 'ALR1'];
+
+// A1-A21 on the raw bytes, in the order of adapters.md 6.1; returns the kind and where each entry
+// and its payload start (the walk).
+function checkAdapterStructure(b) {
+  const size = BigInt(b.length);
+  const dv = new DataView(b.buffer, b.byteOffset, b.length);
+  const u32 = (o) => dv.getUint32(Number(o), true);
+  const u64 = (o) => dv.getBigUint64(Number(o), true);
+
+  for (let i = 0; i < Math.min(b.length, 4); i++) {
+    const prefix = b.toString('latin1', 0, i + 1);
+    if (!ADAPTER_MAGICS.some((m) => m.startsWith(prefix))) reject('E_ADP_MAGIC', i, 'not ADP1, ASP1 or ALR1');
   }
-  try {
-    checkStructure(b);
-    let tree;
-    try {
-      tree = new Slm1(new KaitaiStream(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)));
-    } catch (err) {
-      return { errored: `passed checks 1-36 but the Kaitai parser rejects it: ${err.message}` };
+  if (b.length >= 8 && u32(4) !== 1) reject('E_ADP_VERSION', 4, `version ${u32(4)}`);
+  if (b.length < 192) reject('E_ADP_HDR_TRUNCATED', size, 'shorter than the adapter header');
+  if (u32(8) !== 192) reject('E_ADP_HDR_LENGTH', 8, 'header_length is not 192');
+  const fileLength = u64(16);
+  if (fileLength > 1n << 48n) reject('E_ADP_LIMIT_FILE_SIZE', 16, 'file_length over 2^48');
+  if (size < fileLength) reject('E_ADP_FILE_TRUNCATED', size, 'shorter than file_length');
+  if (size > fileLength) reject('E_ADP_FILE_TRAILING', fileLength, 'longer than file_length');
+  if (u32(12) !== 0) reject('E_ADP_FLAGS', 12, 'flags are not zero');
+  for (let i = 132; i < 192; i++) if (b[i] !== 0) reject('E_ADP_RESERVED', i, 'reserved header byte');
+  const count = u32(128);
+  if (count > 16384) reject('E_ADP_LIMIT_ENTRY_COUNT', 128, 'entry_count over 16384');
+  if (count === 0) reject('E_ADP_NO_ENTRIES', 128, 'no entries');
+  const kind = b.toString('latin1', 0, 4);
+
+  const walk = [];
+  let E = 192n;
+  for (let i = 0; i < count; i++) {
+    if (fileLength - E < 128n) reject('E_ADP_ENTRY_TRUNCATED', fileLength, `entry ${i} header truncated`);
+    const ndims = u32(E + 68n);
+    if (ndims === 0 || ndims > 4 || (kind === 'ALR1' && ndims !== 2)) reject('E_ADP_ENTRY_NDIMS', E + 68n, `ndims ${ndims}`);
+    const dims = [0, 1, 2, 3].map((k) => u64(E + 72n + 8n * BigInt(k)));
+    for (let k = 0; k < 4; k++) {
+      if ((k < ndims) !== (dims[k] !== 0n)) reject('E_ADP_ENTRY_SHAPE', E + 72n + 8n * BigInt(k), `dims[${k}]`);
     }
-    return { accepted: true, ...checkSemantics(b, tree, verifyDigest) };
+    const n = dims.slice(0, ndims).reduce((a, x) => a * x, 1n);
+    if (n > 1n << 40n) reject('E_ADP_LIMIT_ELEMENTS', E + 72n, 'more than 2^40 elements');
+    const reserved = [[E + 64n, E + 68n], [kind === 'ADP1' ? E + 104n : E + 112n, E + 128n]];
+    for (const [lo, hi] of reserved) {
+      for (let o = lo; o < hi; o++) if (b[Number(o)] !== 0) reject('E_ADP_ENTRY_RESERVED', o, 'reserved entry byte');
+    }
+    const nnz = u64(E + 104n);
+    if (kind === 'ASP1' && (nnz === 0n || nnz > n)) reject('E_ADP_SPARSE_COUNT', E + 104n, `nnz ${nnz}`);
+    const P = E + 128n;
+    const rank = BigInt(u32(E + 104n));
+    const p = kind === 'ADP1' ? 4n * n : kind === 'ASP1' ? 12n * nnz : 4n * rank * (dims[0] + dims[1]);
+    if (p > fileLength - P) reject('E_ADP_PAYLOAD_TRUNCATED', fileLength, `entry ${i} payload past the end`);
+    walk.push({ E: Number(E), P: Number(P), n });
+    E = P + p;
+  }
+  if (E !== fileLength) reject('E_ADP_ENTRY_TRAILING', E, 'bytes after the last entry');
+
+  const forChecksum = Buffer.from(b);
+  forChecksum.fill(0, 24, 32);
+  if (xxh64(forChecksum) !== u64(24)) reject('E_ADP_CHECKSUM', 24, 'checksum mismatch');
+  const forDigest = Buffer.from(b);
+  forDigest.fill(0, 24, 64);
+  if (!crypto.createHash('sha256').update(forDigest).digest().equals(b.subarray(32, 64))) {
+    reject('E_ADP_DIGEST', 32, 'adapter digest mismatch');
+  }
+  return { kind, walk };
+}
+
+// A22-A28 on the Kaitai tree, then A29-A36 against the parent (its bytes and tree).
+function checkAdapterSemantics(b, tree, kind, walk, parent) {
+  const dv = new DataView(b.buffer, b.byteOffset, b.length);
+  const u64 = (o) => dv.getBigUint64(o, true);
+  let previous = null;
+  tree.entries.forEach((e, i) => {
+    const { E, P, n } = walk[i];
+    if (e.nameLength === 0 || e.nameLength > 62) reject('E_ADP_ENTRY_NAME', E, `name_length ${e.nameLength}`);
+    for (let k = 0; k < 62; k++) {
+      const c = b[E + 2 + k];
+      if (k < e.nameLength ? !isNameByte(c) : c !== 0) reject('E_ADP_ENTRY_NAME', E + 2 + k, 'bad name byte');
+    }
+    const name = b.subarray(E + 2, E + 2 + e.nameLength);
+    if (previous && Buffer.compare(name, previous) <= 0) reject('E_ADP_ENTRY_ORDER', E + 2, 'names not ascending');
+    previous = name;
+    const values = [];  // [offset, f32] in file order, for A28
+    if (kind === 'ALR1') {
+      const { rank, alpha } = e.kindFields;
+      if (rank === 0 || rank > Math.min(e.dims[0], e.dims[1])) reject('E_ADP_LORA_RANK', E + 104, `rank ${rank}`);
+      if (alpha === 0 || !Number.isFinite(alpha)) reject('E_ADP_LORA_ALPHA', E + 108, `alpha ${alpha}`);
+      [...e.payload.a, ...e.payload.b].forEach((v, k) => values.push([P + 4 * k, v]));
+    } else if (kind === 'ASP1') {
+      e.payload.pairs.forEach((pair, j) => {
+        const index = u64(P + 12 * j);  // exact: the tree holds a double
+        if (index >= n) reject('E_ADP_SPARSE_RANGE', P + 12 * j, `index ${index}`);
+        if (j > 0 && index <= u64(P + 12 * (j - 1))) reject('E_ADP_SPARSE_ORDER', P + 12 * j, 'indices not ascending');
+        values.push([P + 12 * j + 8, pair.value]);
+      });
+    } else {
+      e.payload.values.forEach((v, k) => values.push([P + 4 * k, v]));
+    }
+    for (const [at, v] of values) if (!Number.isFinite(v)) reject('E_ADP_VALUE_NONFINITE', at, 'non-finite value');
+  });
+
+  // A29-A34: the binding, coarse to fine; the parent's u64 fields exact from its bytes
+  const pb = parent.bytes, pdv = new DataView(pb.buffer, pb.byteOffset, pb.length);
+  const bind = [
+    ['E_ADP_PARENT_PARAM_COUNT', 64, u64(64) === pdv.getBigUint64(104, true)],
+    ['E_ADP_PARENT_TENSOR_COUNT', 72, dv.getUint32(72, true) === pdv.getUint32(112, true)],
+    ['E_ADP_PARENT_FLAGS', 76, dv.getUint32(76, true) === pdv.getUint32(12, true)],
+    ['E_ADP_PARENT_LAYOUT', 80, u64(80) === pdv.getBigUint64(120, true)],
+    ['E_ADP_PARENT_TOKENIZER', 88, u64(88) === pdv.getBigUint64(128, true)],
+    ['E_ADP_PARENT_DIGEST', 96, b.subarray(96, 128).equals(pb.subarray(32, 64))],
+  ];
+  for (const [code, at, same] of bind) if (!same) reject(code, at, 'bound to another parent');
+
+  // A35-A36, per entry
+  const targets = new Map(parent.tree.directory.map((t) => [t.name, t.dims]));
+  tree.entries.forEach((e, i) => {
+    const { E } = walk[i];
+    const dims = targets.get(e.name);
+    if (!dims) reject('E_ADP_TARGET_MISSING', E + 2, `no tensor ${e.name}`);
+    if (dims.length !== e.ndims || dims.some((d, k) => d !== e.dims[k])) reject('E_ADP_TARGET_SHAPE', E + 68, `shape of ${e.name}`);
+  });
+}
+
+// ---- one verdict: {accepted, ...} or {errored: message} ----------------------------------------
+const parsers = {};
+
+function read(file) {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    throw new Reject('E_IO_READ', null, `${file}: ${err.code || err.message}`);
+  }
+}
+
+function kaitai(Parser, b, what) {
+  try {
+    return new Parser(new KaitaiStream(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)));
+  } catch (err) {
+    throw new Error(`${what} passed the checks above but the Kaitai parser rejects it: ${err.message}`);
+  }
+}
+
+function verdict(fn) {
+  try {
+    return { accepted: true, ...fn() };
   } catch (err) {
     if (err instanceof Reject) return { accepted: false, code: err.code, offset: err.offset, message: err.message };
-    throw err;
+    return { errored: err.message };
   }
+}
+
+function validateModel(file, verifyDigest) {
+  const bytes = read(file);
+  checkStructure(bytes);
+  const tree = kaitai(parsers.Slm1, bytes, 'a model that');
+  return { bytes, tree, ...checkSemantics(bytes, tree, verifyDigest) };
+}
+
+function validate(file, verifyDigest) {
+  return verdict(() => {
+    const { identity, tensors } = validateModel(file, verifyDigest);
+    return { identity, tensors };
+  });
+}
+
+// The parent is fully validated first (check 50 included); its rejection is the answer.
+function validateAdapter(file, parentFile) {
+  return verdict(() => {
+    const parent = validateModel(parentFile, true);
+    const bytes = read(file);
+    const { kind, walk } = checkAdapterStructure(bytes);
+    const tree = kaitai(parsers.SlmAdapter, bytes, 'an adapter that');
+    checkAdapterSemantics(bytes, tree, kind, walk, parent);
+    return {};
+  });
 }
 
 // ---- protocol (spec/protocol.md section 4) ---------------------------------------------------
@@ -351,9 +506,9 @@ function answer(obj) {
   process.stdout.write(JSON.stringify(obj) + '\n');
 }
 
-function speak(Slm1) {
+function speak() {
   answer({ type: 'hello', protocol: 'slm-conform/1', name: 'node-validator', version: '1',
-    spec_version: '1', capabilities: ['validate'] });
+    spec_version: '1', capabilities: ['validate', 'validate_adapter'] });
   const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
   rl.on('line', (line) => {
     let req;
@@ -371,29 +526,28 @@ function speak(Slm1) {
     }
     const seq = Number.isSafeInteger(req.seq) && req.seq >= 0 ? req.seq : null;
     if (seq === null) return answer({ seq: null, status: 'errored', message: 'E_PROTOCOL_LINE: no readable seq' });
-    if (req.op !== 'validate') return answer({ seq, status: 'skipped', reason: `${req.op} is not implemented` });
-    if (typeof req.path !== 'string' || (req.verify_digest !== undefined && typeof req.verify_digest !== 'boolean')) {
-      return answer({ seq, status: 'errored', message: 'E_PROTOCOL_LINE: path must be a string, verify_digest a boolean' });
+    if (req.op !== 'validate' && req.op !== 'validate_adapter') {
+      return answer({ seq, status: 'skipped', reason: `${req.op} is not implemented` });
     }
-    try {
-      const v = validate(Slm1, req.path, req.verify_digest === true);
-      if (v.errored) return answer({ seq, status: 'errored', message: v.errored });
-      return answer({ seq, status: 'ok', ...v });
-    } catch (err) {
-      return answer({ seq, status: 'errored', message: `internal error: ${err.stack}` });
-    }
+    const bad = typeof req.path !== 'string' ||
+      (req.op === 'validate' && req.verify_digest !== undefined && typeof req.verify_digest !== 'boolean') ||
+      (req.op === 'validate_adapter' && typeof req.parent !== 'string');
+    if (bad) return answer({ seq, status: 'errored', message: 'E_PROTOCOL_LINE: a field has the wrong type' });
+    const v = req.op === 'validate' ? validate(req.path, req.verify_digest === true) : validateAdapter(req.path, req.parent);
+    if (v.errored) return answer({ seq, status: 'errored', message: v.errored });
+    return answer({ seq, status: 'ok', ...v });
   });
   rl.on('close', () => process.exit(0));
 }
 
-function oneShot(Slm1, args) {
+function oneShot(args) {
   const digest = args[0] === '--digest';
   const files = digest ? args.slice(1) : args;
   if (files.length !== 1) {
     console.error('usage: slm_validate.js [--digest] FILE   (no argument: speak the protocol)');
     process.exit(3);
   }
-  const v = validate(Slm1, files[0], digest);
+  const v = validate(files[0], digest);
   if (v.errored) {
     console.error(v.errored);
     process.exit(3);
@@ -403,10 +557,11 @@ function oneShot(Slm1, args) {
   process.exit(v.accepted ? 0 : v.code === 'E_IO_READ' ? 2 : 1);
 }
 
-loadParser().then((Slm1) => {
+Promise.all([loadParser('slm1.ksy'), loadParser('slm_adapter.ksy')]).then(([Slm1, SlmAdapter]) => {
+  Object.assign(parsers, { Slm1, SlmAdapter });
   const args = process.argv.slice(2);
-  if (args.length === 0) speak(Slm1);
-  else oneShot(Slm1, args);
+  if (args.length === 0) speak();
+  else oneShot(args);
 }).catch((err) => {
   console.error(err.stack || String(err));
   process.exit(3);
