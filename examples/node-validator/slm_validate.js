@@ -6,9 +6,10 @@
 //         node slm_validate.js [--digest] FILE  one-shot (section 5): exit 0 accept, 1 reject,
 //                                               2 unreadable, 3 internal error or bad usage
 //
-// Written from spec/format.md, spec/protocol.md and spec/errors.def, with the layout read by the
-// parser that kaitai-struct-compiler generates from spec/kaitai/slm1.ksy at start-up (in memory;
-// npm packages from the repository's package-lock.json). Division of labour:
+// Written from spec/format.md, spec/adapters.md, spec/protocol.md and spec/errors.def, with the
+// layout read by the parsers that kaitai-struct-compiler generates from spec/kaitai/slm1.ksy and
+// slm_adapter.ksy at start-up (in memory; npm packages from the repository's package-lock.json).
+// Models, division of labour:
 //
 //   [1-36]  structure, in the order of format.md 7.1, on the raw bytes with exact BigInt
 //           arithmetic: the Kaitai parser stops at the first bad field in *file* order, which is
@@ -22,8 +23,12 @@
 //           Kaitai JavaScript runtime reads a u8 into a double (exact only below 2^53).
 //   [50]    content digest (SHA-256, node:crypto) when the request asks for full validation.
 //
-// Every check of format.md 7.1 (1-50) is run. Not implemented: the operations other than
-// validate (tokenize, generate, validate_adapter, apply_adapter, eval) are answered "skipped".
+// Adapters (validate_adapter): the parent is fully validated first and its rejection is the
+// answer; A1-A21 on the raw bytes (header, walk, checksum, digest), A22-A28 per entry on the
+// Kaitai tree, A29-A36 against the parent's header and Kaitai directory.
+//
+// Every check of format.md 7.1 (1-50) and adapters.md A1-A36 is run. Not implemented, answered
+// "skipped": tokenize, generate, apply_adapter (with A37 and stacks) and eval.
 'use strict';
 const fs = require('fs');
 const path = require('path');
