@@ -343,6 +343,9 @@ async function main() {
     }
   }
 
+  // The presets are written again on every run; do not leave ~430 MB in the build dir.
+  for (const preset of ['small', 'stories15m', 'large']) fs.rmSync(path.join(OUT, 'inputs', `preset-${preset}.slm`));
+
   // Self-test: a comparison that cannot find a difference proves nothing.
   {
     const file = [...inputs.values()].find((i) => i.cases.includes('preset tiny')).file;
