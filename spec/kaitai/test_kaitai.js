@@ -291,6 +291,10 @@ async function main() {
       if (!inputs.has(sha)) inputs.set(sha, { file, kind, verdicts: new Set(), cases: [] });
       inputs.get(sha).verdicts.add(verdict);
       inputs.get(sha).cases.push(c.id);
+      // A validate case's expectation has each tensor's SHA-256: the bytes the .ksy locates.
+      if (c.op === 'validate' && c.expect.outcome === 'accept' && input === c.input) {
+        inputs.get(sha).expectTensors = c.expect.tensors;
+      }
     }
   }
   for (const preset of ['tiny', 'small', 'stories15m', 'large']) {
@@ -303,7 +307,7 @@ async function main() {
   }
 
   const seen = { dtypes: new Set(), tokenizers: new Set(), untied: new Set(), adapters: new Set() };
-  let checkedModels = 0, checkedAdapters = 0, fromCases = 0, presets = 0;
+  let checkedModels = 0, checkedAdapters = 0, fromCases = 0, presets = 0, tensorDigests = 0;
   const listed = [];
   for (const [, inp] of [...inputs.entries()].sort((a, b) => a[1].cases[0].localeCompare(b[1].cases[0]))) {
     const what = `${inp.cases[0]} (${path.relative(SOURCE, inp.file)})`;
@@ -332,6 +336,14 @@ async function main() {
         seen.tokenizers.add(s.tokenizer);
         seen.untied.add(s.untied);
         checkedModels++;
+        if (inp.expectTensors) {
+          tensorDigests++;
+          const got = parsed.directory.map((e, i) => ({
+            name: e.name, dtype: { 0: 'f32', 2: 'q4_0', 8: 'q8_0' }[e.dtype], shape: e.dims,
+            sha256: sha256(parsed.tensors[i].body),
+          }));
+          eq(what, 'tensor bytes (SHA-256 of each body, expected.json)', got, inp.expectTensors);
+        }
       } else {
         seen.adapters.add(compareAdapter(what, bytes, parsed, ins).kind);
         checkedAdapters++;
@@ -387,7 +399,8 @@ async function main() {
   for (const l of listed.sort()) console.log(`  ${l}`);
   const rejected = listed.filter((l) => l.includes(': rejected: ')).length;
   console.log(`\n${checkedModels} models and ${checkedAdapters} adapters compared field by field with slm ` +
-    `(${fromCases} distinct valid inputs of the cases, ${presets} presets, some of them case inputs too); ` +
+    `(${fromCases} distinct valid inputs of the cases, ${presets} presets, some of them case inputs too; ` +
+    `the tensor bytes of ${tensorDigests} against their case's SHA-256s); ` +
     `${listed.length} invalid inputs listed, ${rejected} of them rejected by the .ksy; ${Date.now() - t0} ms`);
   const passed = checkedModels + checkedAdapters;
   console.log(`${failures === 0 ? passed : 0} passed, ${failures} failed`);
