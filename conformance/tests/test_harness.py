@@ -517,6 +517,17 @@ class Harness(unittest.TestCase):
         passed = [c for c in res.values() if c["outcome"] == "pass"]
         self.assertTrue(any("SLM-DIG-001" in c["rules"] for c in passed))
         self.assertTrue(any(c["rules"][0].startswith("SLM-ADP-") for c in passed))
+        # With a file argument the same script is a one-shot runtime (protocol.md section 5).
+        for case_id, status in (("valid/tiny-all-f32", 0), ("header/bad-magic", 1), ("io/missing-file", 2)):
+            want = expected(case_id)
+            model = os.path.join(CASES, case_id, want["input"].get("file") or want["input"]["absent"])
+            one = subprocess.run(["node", example, "--digest", model], capture_output=True, text=True, timeout=60)
+            self.assertEqual(one.returncode, status, (case_id, one.stderr))
+            got = json.loads(one.stdout)
+            if status == 0:
+                self.assertEqual(got["identity"], want["expect"]["identity"], case_id)
+            else:
+                self.assertIn(got["code"], want["expect"]["codes"], case_id)
         # Its committed report says what this run says, for every case it has (cases added since
         # are new lines the next report will hold).
         committed = results(os.path.join(SOURCE, "reports", "examples", "node-validator"))
