@@ -500,6 +500,41 @@ class Harness(unittest.TestCase):
         self.assertIn("SLM-CHK-001", passing_rules)
         self.assertGreater(len(res) - len(failing), len(res) // 2)
 
+    def test_example_node_validator(self):
+        # The second worked integration (examples/node-validator) speaks the protocol, validates
+        # with the parser generated from spec/kaitai/ and runs every check of format.md 7.1 and
+        # A1-A36 of adapters.md: every validate and validate_adapter case must pass (L1-L3), and
+        # every other operation must be answered skipped, not failed, errored or crashed.
+        example = os.path.join(SOURCE, "examples", "node-validator", "slm_validate.js")
+        r = conform(f"cmd:node {example}", self.report("r"), "--timeout", "60")
+        self.assertEqual(r.returncode, 0, r.stdout[-2000:] + r.stderr[-2000:])
+        res = results(self.report("r"))
+        self.assertEqual(len(res), len(manifest()))
+        implemented = {"validate", "validate_adapter"}
+        for case_id, c in res.items():
+            want = "pass" if case_op(case_id) in implemented else "skipped"
+            self.assertEqual(c["outcome"], want, (case_id, c["reason"]))
+        passed = [c for c in res.values() if c["outcome"] == "pass"]
+        self.assertTrue(any("SLM-DIG-001" in c["rules"] for c in passed))
+        self.assertTrue(any(c["rules"][0].startswith("SLM-ADP-") for c in passed))
+        # With a file argument the same script is a one-shot runtime (protocol.md section 5).
+        for case_id, status in (("valid/tiny-all-f32", 0), ("header/bad-magic", 1), ("io/missing-file", 2)):
+            want = expected(case_id)
+            model = os.path.join(CASES, case_id, want["input"].get("file") or want["input"]["absent"])
+            one = subprocess.run(["node", example, "--digest", model], capture_output=True, text=True, timeout=60)
+            self.assertEqual(one.returncode, status, (case_id, one.stderr))
+            got = json.loads(one.stdout)
+            if status == 0:
+                self.assertEqual(got["identity"], want["expect"]["identity"], case_id)
+            else:
+                self.assertIn(got["code"], want["expect"]["codes"], case_id)
+        # Its committed report says what this run says, for every case it has (cases added since
+        # are new lines the next report will hold).
+        committed = results(os.path.join(SOURCE, "reports", "examples", "node-validator"))
+        for case_id, c in committed.items():
+            if case_id in res:
+                self.assertEqual(c["outcome"], res[case_id]["outcome"], f"committed report: {case_id}")
+
     def test_no_drift(self):
         # Regenerating the cases gives the committed bytes (hand-made cases are copied, not generated).
         out = os.path.join(self.tmp, "cases")
