@@ -66,7 +66,10 @@ Result<std::unique_ptr<Generation>> Generation::begin(std::shared_ptr<const Load
   g->pos_ = static_cast<std::uint32_t>(prompt.size() - 1);
   out.diagnostics.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   g->token_ = out.prompt_tokens.back();
-  if (request.max_tokens == 0) out.stop_reason = "max_tokens";  // the loop's condition, checked first
+  if (request.max_tokens == 0) {
+    out.stop_reason = "max_tokens";  // the loop's condition, checked first
+    g->release_state();
+  }
   return g;
 }
 
@@ -103,7 +106,15 @@ bool Generation::step() {
   d.generated_tokens = static_cast<std::uint32_t>(out.tokens.size());
   d.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   d.tokens_per_second = d.seconds > 0 ? static_cast<double>(out.tokens.size()) / d.seconds : 0;
+  if (done()) release_state();
   return true;
+}
+
+void Generation::release_state() {
+  transformer_.reset();
+  tokenizer_.reset();
+  sampler_.reset();
+  std::vector<float>().swap(scratch_);
 }
 
 Result<GenerateResult> generate(std::shared_ptr<const LoadedModel> model, const GenerateRequest& request) {

@@ -77,6 +77,9 @@ public:
 
 private:
   Generation() = default;
+  // A stopped run keeps only its result: the KV cache, scratch and tokenizer tables go at once, so a
+  // page that generates again never holds two KV caches (wasm memory only grows).
+  void release_state();
   std::shared_ptr<const LoadedModel> model_;
   std::unique_ptr<Transformer> transformer_;
   std::unique_ptr<TokenizerRuntime> tokenizer_;
