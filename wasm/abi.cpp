@@ -79,7 +79,9 @@ enum class Mode { NONE, TOKENIZE, GENERATE };
 
 struct Runtime {
   std::shared_ptr<slm::LoadedModel> parent;
-  std::optional<slm::ModelInfo> verified;  // the parent fully validated (check 50): adapters bind to it
+  // The parent's digest was recomputed (check 50): adapters bind to it. A flag, not a second ModelInfo:
+  // the check reads the same bytes, so its result equals parent->info() (and 32000 pieces are MiBs).
+  bool parent_verified = false;
   std::shared_ptr<slm::LoadedModel> descendant;
   std::optional<slm::Lineage> lineage;
   slm::SamplingConfig sampling;
@@ -122,10 +124,10 @@ Runtime* runtime_or_fail(std::uint32_t handle, bool need_model, std::uint32_t& c
 
 // The parent fully validated, computed once: adapters bind to its content digest (adapters.md).
 slm::Status verify_parent(Runtime& rt) {
-  if (rt.verified) return {};
+  if (rt.parent_verified) return {};
   auto info = slm::validate_model(rt.parent->file_bytes(), {.verify_digest = true});
   if (!info.ok()) return info.status();
-  rt.verified = std::move(info.value());
+  rt.parent_verified = true;
   return {};
 }
 
@@ -251,9 +253,9 @@ SLM_EXPORT std::uint32_t slm_load(std::uint32_t handle, std::uint32_t ptr, std::
   rt->forget_results();
   rt->descendant.reset();
   rt->lineage.reset();
-  rt->verified.reset();
+  rt->parent_verified = false;
   rt->parent = loaded.value();
-  if (flags & 1u) rt->verified = rt->parent->info();
+  rt->parent_verified = (flags & 1u) != 0;
   return ok();
 }
 
@@ -265,7 +267,7 @@ SLM_EXPORT std::uint32_t slm_unload(std::uint32_t handle) {
   rt->output.clear();
   rt->descendant.reset();
   rt->lineage.reset();
-  rt->verified.reset();
+  rt->parent_verified = false;
   rt->parent.reset();
   return ok();
 }
@@ -286,7 +288,7 @@ SLM_EXPORT std::uint32_t slm_adapter_validate(std::uint32_t handle, std::uint32_
   if (!rt) return code;
   if (auto bad = bad_span(ptr, len, "adapter")) return *bad;
   if (auto s = verify_parent(*rt); !s.ok()) return fail(s, -1);
-  auto adapter = slm::validate_adapter(Bytes(pointer(ptr), len), *rt->verified);
+  auto adapter = slm::validate_adapter(Bytes(pointer(ptr), len), rt->parent->info());
   if (!adapter.ok()) return fail(adapter.status());
   return ok();
 }
@@ -299,7 +301,7 @@ SLM_EXPORT std::uint32_t slm_adapter_apply(std::uint32_t handle, std::uint32_t t
   if (!stack) return code;
   if (auto s = verify_parent(*rt); !s.ok()) return fail(s, -1);
   std::size_t failed = slm::kNoAdapter;
-  auto made = slm::descend(rt->parent->file_bytes(), *rt->verified, *stack, &failed);
+  auto made = slm::descend(rt->parent->file_bytes(), rt->parent->info(), *stack, &failed);
   if (!made.ok()) return fail(made.status(), failed == slm::kNoAdapter ? -1 : static_cast<std::int32_t>(failed));
   // All or nothing: only now does the descendant replace the previous one (and its results).
   rt->forget_results();
