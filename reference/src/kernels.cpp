@@ -95,6 +95,10 @@ void matvec_rows(const TensorView& w, const float* x, float* out, std::uint64_t 
     if constexpr (wasm::available()) {
       return wasm::matvec_f32(m + row_begin * cols, static_cast<std::size_t>(row_end - row_begin), cols, x, out + row_begin);
     }
+    const auto rows = static_cast<std::size_t>(row_end - row_begin);
+    // several rows at once: one row's eight lanes are one chain of dependent adds, too few to
+    // keep the adders busy (single-row dot() ran at a third of llama2.c -Ofast on one core)
+    if (avx2::available()) return avx2::matmul_f32(m + row_begin * cols, rows, cols, x, cols, 1, out + row_begin, rows);
     for (std::uint64_t r = row_begin; r < row_end; ++r) out[r] = dot(m + r * cols, x, cols);
     return;
   }

@@ -114,6 +114,33 @@ RC_GTEST_PROP(Kernels, PortableAndAvx2QuantizedMatvecAreBitIdentical, ()) {
   }
 }
 
+// The f32 matvec (several rows at once where the CPU allows it) row by row against the spec's dot,
+// over any row range a thread may get: the row count and the tail (cols mod 8) vary.
+RC_GTEST_PROP(Kernels, F32MatvecRowsAreTheSpecifiedDots, ()) {
+  const auto rows = *rc::gen::inRange<std::uint64_t>(1, 20);
+  const auto cols = *rc::gen::inRange<std::uint64_t>(1, 80);
+  const auto begin = *rc::gen::inRange<std::uint64_t>(0, rows);
+  const auto end = *rc::gen::inRange<std::uint64_t>(begin, rows + 1);
+  std::vector<float> values(static_cast<std::size_t>(rows * cols)), x(static_cast<std::size_t>(cols));
+  for (auto& v : values) v = static_cast<float>(*rc::gen::inRange(-1000000, 1000000)) * 1.37e-4f;
+  for (auto& v : x) v = static_cast<float>(*rc::gen::inRange(-1000000, 1000000)) * 2.11e-5f;
+  const auto bytes = slm::encode_tensor(slm::DType::F32, values);
+  slm::TensorEntry entry;
+  entry.dtype = slm::DType::F32;
+  entry.rank = 2;
+  entry.dims[0] = rows;
+  entry.dims[1] = cols;
+  const slm::TensorView view{&entry, bytes};
+  std::vector<float> out(static_cast<std::size_t>(rows), -7.0f);
+  slm::matvec_rows(view, x.data(), out.data(), begin, end);
+  for (std::uint64_t r = 0; r < rows; ++r) {
+    const std::vector<float> row(values.begin() + static_cast<std::ptrdiff_t>(r * cols),
+                                 values.begin() + static_cast<std::ptrdiff_t>((r + 1) * cols));
+    const float expected = r >= begin && r < end ? dot_as_specified(row, x) : -7.0f;  // other rows untouched
+    RC_ASSERT(std::memcmp(&out[static_cast<std::size_t>(r)], &expected, 4) == 0);
+  }
+}
+
 TEST(Kernels, DotOrderIsNotLeftToRight) {
   // 1e8 + 1 - 1e8 loses the 1 left to right; with lanes it survives: the order is observable.
   std::vector<float> a = {1e8f, 1.0f, 0, 0, -1e8f, 0, 0, 0}, ones(8, 1.0f);
