@@ -11,100 +11,19 @@ import re
 import sys
 import unittest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from traceability import NOT_FILE_TESTABLE, RT_TESTED_ELSEWHERE, cases, errors_def, spec_text  # noqa: E402
+
 SOURCE = os.path.abspath(sys.argv[1])
 CASES = os.path.join(SOURCE, "conformance", "cases")
-
-# Rules no input file can trigger, and where they are tested instead.
-NOT_FILE_TESTABLE = {
-    "SLM-EVAL-002": "policy files: cli.eval test_a_bad_policy_is_refused (the harness sends no policy yet)",
-    "SLM-EVAL-003": "a baseline of another set: cli.eval test_a_baseline_of_another_set_is_refused",
-    "SLM-EVAL-004": "an edited sidecar: cli.eval test_an_edited_sidecar_is_refused",
-    "SLM-LIM-007": "address space of the runtime: reference test Load.RefusesFileBeyondAddressSpace",
-    "SLM-IO-002": "output write failures: reference tests OutputSet.*, tests/hostile (disk full, kill between outputs)",
-    "SLM-TOOL-001": "an output that is an input: OutputSet.RefusesAnOutputThatIsAnInput, tests/hostile",
-    "SLM-TOOL-002": "two outputs that are one file: OutputSet.RefusesTwoOutputsThatAreOneFile, tests/hostile",
-    "SLM-TOOL-003": "an output into a missing directory: OutputSet.RefusesAMissingDirectoryAndSpecialFiles, tests/hostile",
-    "SLM-TOOL-004": "an output that is not a regular file: OutputSet.RefusesAMissingDirectoryAndSpecialFiles, tests/hostile",
-    "SLM-TOOL-005": "an output that must be new: OutputSet.MustBeNewRefusesAnExistingFileOrLink",
-    "SLM-TOOL-006": "strict arguments: tests/hostile, cli/args.cpp",
-    "SLM-TOOL-007": "generator memory budget: tests/hostile, Recipe.* in reference/tests",
-    "SLM-TOOL-008": "program files: tests/hostile",
-    "SLM-HAR-001": "a broken case tree: test_harness.py test_a_broken_case_is_errored_and_the_run_goes_on",
-    "SLM-HAR-002": "malformed protocol lines: test_harness.py test_the_reference_speaker_answers_every_line",
-    "SLM-CNV-001": "llama2.c conversion input, not an .slm file: reference tests in test_tokenizer.cpp",
-    "SLM-ABI-001": "raw ABI calls with stray pointers: wasm/tests/abi.test.mjs",
-    "SLM-ABI-002": "unknown runtime handles: wasm/tests/abi.test.mjs",
-    "SLM-ABI-003": "calls out of order: wasm/tests/abi.test.mjs",
-    "SLM-ABI-004": "scalar arguments out of range: wasm/tests/abi.test.mjs",
-    "SLM-ABI-005": "memory that cannot grow: wasm/tests/abi.test.mjs",
-    "SLM-PKT-001": "release packets: cli/tests/test_packet.py",
-    "SLM-PKT-002": "release packets: cli/tests/test_packet.py",
-    "SLM-PKT-003": "release packets: cli/tests/test_packet.py",
-    "SLM-PKT-004": "release packets: cli/tests/test_packet.py",
-    "SLM-PKT-005": "release packets: cli/tests/test_packet.py",
-    "SLM-PKT-006": "release packets: cli/tests/test_packet.py",
-    "SLM-PKT-007": "release packets: cli/tests/test_packet.py",
-    "SLM-PKT-008": "release packets: cli/tests/test_packet.py",
-    "SLM-PKT-009": "release packets: cli/tests/test_packet.py",
-    "SLM-PKT-010": "release packets: cli/tests/test_packet.py",
-    "SLM-PKT-011": "release packets: cli/tests/test_packet.py",
-    "SLM-PKT-012": "release packets: cli/tests/test_packet.py",
-}
-
-
-# Runtime rules (RT-) that no tokenize or generate case can observe, and where they are tested instead.
-RT_TESTED_ELSEWHERE = {
-    "RT-GEN-002": "KV cache equals recomputation, internal to a runtime: Generate.KvCacheEqualsRecomputation",
-    "RT-CNV-001": "llama2.c tokenizer import: Llama2cVocabulary.*, cli tests",
-    "RT-CNV-002": "llama2.c tokenizer export: Llama2cVocabulary.*, cli tests",
-    "RT-ADP-006": "all or nothing, internal to a runtime: AdapterStack.FailedSecondAdapterLeavesModelBitIdentical",
-    "RT-ADP-008": "rollback, internal to a runtime: AdapterApply.ApplyThenRollbackIsIdentity, AdapterStack.RollbackRestoresTheParentBytes",
-    "RT-ADP-009": "the canonical adapter writer: AdapterWriter.DecodeWriteRoundTrip",
-    "RT-ABI-001": "all or nothing at the ABI: wasm/tests/abi.test.mjs",
-    "RT-ABI-002": "block ownership of slm_load: wasm/tests/abi.test.mjs",
-    "RT-ABI-003": "result lifetime: wasm/tests/abi.test.mjs",
-    "RT-ABI-004": "streaming equals whole generation: wasm/tests/abi.test.mjs",
-    "RT-ABI-005": "the WASM build reproduces every case: slm conform --runtime wasm: in make wasm-check",
-}
-
-
-def spec_text():
-    text = ""
-    spec_dir = os.path.join(SOURCE, "spec")
-    for name in sorted(os.listdir(spec_dir)):
-        if name.endswith(".md"):
-            with open(os.path.join(spec_dir, name)) as f:
-                text += f.read()
-    return text
-
-
-def errors_def():
-    rows = {}
-    with open(os.path.join(SOURCE, "spec", "errors.def")) as f:
-        for line in f:
-            m = re.match(r'^SLM_ERROR\((\w+),\s*(\w+),\s*"([^"]+)"', line)
-            if m:
-                rows[m.group(1)] = (m.group(2), m.group(3))
-    return rows
-
-
-def cases():
-    with open(os.path.join(CASES, "manifest.json")) as f:
-        ids = [c["id"] for c in json.load(f)["cases"]]
-    out = {}
-    for i in ids:
-        with open(os.path.join(CASES, i, "expected.json")) as f:
-            out[i] = json.load(f)
-    return out
-
 
 class Traceability(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.codes = errors_def()
+        cls.codes = errors_def(SOURCE)
         cls.rules = {rule: code for code, (_, rule) in cls.codes.items()}
-        cls.cases = cases()
-        cls.rt_rules = set(re.findall(r"\*\*(RT-[A-Z]+-\d{3})\*\*", spec_text()))
+        cls.cases = cases(SOURCE)
+        cls.rt_rules = set(re.findall(r"\*\*(RT-[A-Z]+-\d{3})\*\*", spec_text(SOURCE)))
 
     def test_manifest_lists_every_case_folder(self):
         found = set()
