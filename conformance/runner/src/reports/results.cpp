@@ -98,6 +98,15 @@ const char* outcome_name(Outcome outcome) {
   return "UNKNOWN";
 }
 
+std::optional<Outcome> parse_outcome(std::string_view lower_name) {
+  for (const Outcome outcome : kAllOutcomes) {
+    std::string name = outcome_name(outcome);
+    std::ranges::transform(name, name.begin(), [](unsigned char c) { return static_cast<char>(c - 'A' + 'a'); });
+    if (name == lower_name) return outcome;
+  }
+  return std::nullopt;
+}
+
 const char* level_name(Level level) {
   switch (level) {
     case Level::L1: return "L1";
@@ -195,6 +204,15 @@ Counts count_results(const std::vector<CaseResult>& results) {
   return counts;
 }
 
+bool run_passes(const Counts& counts, std::optional<Level> required) {
+  if (!required) return counts.failures() == 0;
+  for (const Level level : kAllLevels) {
+    const LevelCount count = counts.of(level);
+    if (level <= *required && count.passed != count.total) return false;
+  }
+  return true;
+}
+
 std::string case_chapter(const Case& test) {
   if (!test.rules.empty()) return rule_chapter(test.rules.front());
   if (!test.expect.rule.empty()) return rule_chapter(test.expect.rule);
@@ -234,6 +252,17 @@ std::string printable_utf8(std::string_view text) {
     const std::string_view sequence = text.substr(at, length == 0 ? 1 : length);
     out += length == 0 || is_unprintable(sequence) ? kReplacement : sequence;
     at += sequence.size();
+  }
+  return out;
+}
+
+std::string valid_utf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t length = utf8_sequence_length(text, at);
+    out += length == 0 ? kReplacement : text.substr(at, length);
+    at += length == 0 ? 1 : length;
   }
   return out;
 }
