@@ -178,6 +178,7 @@ slm::Result<RecordedRun> read_results(const std::string& dir) {
       return slm::make_error(slm::ErrorCode::E_ARG_VALUE, slm::kNoOffset, path + ": line " + std::to_string(number) + ": " + what);
     };
     if (footer) return malformed("a line after the footer");
+    if (text.size() > (1u << 20)) return malformed("longer than 1 MiB");  // none the writer writes is
     const Reader j = Reader::parse(text, nullptr, false);
     std::string type;
     if (j.is_discarded() || !j.is_object() || !j.contains("type") || !read_string(j, "type", type)) {
@@ -207,28 +208,12 @@ slm::Result<RecordedRun> read_results(const std::string& dir) {
 }
 
 slm::Result<std::vector<std::string>> read_unpassed_ids(const std::string& dir) {
-  const std::string path = dir + "/results.jsonl";
-  const auto malformed = [&](const std::string& what) {
-    return slm::make_error(slm::ErrorCode::E_ARG_VALUE, slm::kNoOffset, path + ": " + what);
-  };
-  std::ifstream in(path);
-  if (!in) return slm::make_error(slm::ErrorCode::E_IO_READ, slm::kNoOffset, "cannot read " + path);
+  auto run = read_results(dir);
+  if (!run.ok()) return run.status();
   std::vector<std::string> out;
-  bool footer = false;
-  for (std::string text; std::getline(in, text);) {
-    if (text.size() > (1u << 20)) return malformed("a line longer than 1 MiB");
-    const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("type") || !j["type"].is_string()) return malformed("a line that is not a result");
-    const std::string type = j["type"].get<std::string>();
-    if (type == "footer") footer = true;
-    if (type != "case") continue;
-    if (!j.contains("id") || !j["id"].is_string() || !j.contains("outcome") || !j["outcome"].is_string()) {
-      return malformed("a case line without id or outcome");
-    }
-    const std::string outcome = j["outcome"].get<std::string>();
-    if (outcome != "pass" && outcome != "skipped") out.push_back(j["id"].get<std::string>());
+  for (std::size_t i = 0; i < run->results.size(); ++i) {
+    if (is_failure(run->results[i].outcome)) out.push_back(run->ids[i]);
   }
-  if (!footer) return malformed("no footer (a truncated run); rerun it whole");
   return out;
 }
 

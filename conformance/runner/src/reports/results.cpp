@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdint>
 #include <utility>
 
@@ -100,9 +101,10 @@ const char* outcome_name(Outcome outcome) {
 
 std::optional<Outcome> parse_outcome(std::string_view lower_name) {
   for (const Outcome outcome : kAllOutcomes) {
-    std::string name = outcome_name(outcome);
-    std::ranges::transform(name, name.begin(), [](unsigned char c) { return static_cast<char>(c - 'A' + 'a'); });
-    if (name == lower_name) return outcome;
+    const std::string_view name = outcome_name(outcome);
+    if (std::ranges::equal(name, lower_name, [](char upper, char lower) { return std::tolower(static_cast<unsigned char>(upper)) == lower; })) {
+      return outcome;
+    }
   }
   return std::nullopt;
 }
