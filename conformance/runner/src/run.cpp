@@ -148,8 +148,6 @@ CaseResult run_case(const Case& c, std::uint64_t seq, Connector& connector, cons
   return r;
 }
 
-bool stops_a_fail_fast_run(const CaseResult& r) { return r.outcome != Outcome::PASS && r.outcome != Outcome::SKIPPED; }
-
 // Runs `selected` on `connectors.size()` workers, each with its own connector (its own runtime
 // process), taking cases in order. Results are kept by position and reported in order, so the
 // results, the reports and the lines on stderr are those of one worker, only sooner. seqs[i] is the
@@ -171,11 +169,11 @@ std::vector<CaseResult> run_selected(const std::vector<const Case*>& selected, c
       if (i >= selected.size()) break;
       CaseResult r = run_case(*selected[i], seqs[i], connector, o, skip, start_failures);
       const std::lock_guard lock(mutex);
-      if (o.fail_fast && stops_a_fail_fast_run(r)) stopping.store(true);
+      if (o.fail_fast && is_failure(r.outcome)) stopping.store(true);
       slots[i] = std::move(r);
       for (; !ended && reported < slots.size() && slots[reported]; ++reported) {
         progress.update(reported + 1, *slots[reported]);
-        ended = o.fail_fast && stops_a_fail_fast_run(*slots[reported]);
+        ended = o.fail_fast && is_failure(slots[reported]->outcome);
       }
     }
   };
@@ -188,7 +186,7 @@ std::vector<CaseResult> run_selected(const std::vector<const Case*>& selected, c
   for (auto& slot : slots) {
     if (!slot) break;
     results.push_back(std::move(*slot));
-    if (o.fail_fast && stops_a_fail_fast_run(results.back())) break;
+    if (o.fail_fast && is_failure(results.back().outcome)) break;
   }
   return results;
 }
