@@ -75,8 +75,45 @@ def gitlab_job(name):
     return resolved
 
 
+def header_examples(path):
+    """The YAML examples in a file's leading comment: each run of lines indented under '#   '."""
+    blocks, current = [], []
+    with open(os.path.join(SOURCE, path)) as f:
+        for line in f:
+            if line.startswith("#   "):
+                current.append(line[4:])
+                continue
+            if current:
+                blocks.append(yaml.safe_load("".join(current)))
+                current = []
+            if not line.startswith("#"):
+                break
+    return blocks
+
+
+def walk(node):
+    yield node
+    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+    for child in children:
+        yield from walk(child)
+
+
 class CiFiles(unittest.TestCase):
     """What the two files declare and run, read without running anything."""
+
+    def test_the_examples_in_the_headers_use_only_what_the_files_declare(self):
+        uses = [n for block in header_examples("action.yml") for n in walk(block)
+                if isinstance(n, dict) and str(n.get("uses", "")).startswith("OWNER/slm-conformance-kit@")]
+        self.assertGreaterEqual(len(uses), 3, "one job, a matrix job and its merge job")
+        for step in uses:
+            self.assertLessEqual(set(step["with"]), set(ACTION["inputs"]), step)
+        self.assertTrue(any("shard" in step["with"] for step in uses) and any("merge" in step["with"] for step in uses))
+        jobs = [n for block in header_examples("ci/gitlab/slm-conform.gitlab-ci.yml") for n in walk(block)
+                if isinstance(n, dict) and "extends" in n]
+        self.assertEqual({job["extends"] for job in jobs}, {".slm-conform", ".slm-conform-merge"})
+        for job in jobs:
+            self.assertLessEqual(set(job.get("variables", {})), set(gitlab_job(job["extends"])["variables"]), job)
+        self.assertTrue(any("parallel" in job for job in jobs))
 
     def test_action_declares_exactly_the_inputs_it_uses(self):
         with open(os.path.join(SOURCE, "action.yml")) as f:
