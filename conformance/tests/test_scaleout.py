@@ -128,6 +128,9 @@ class ScaleOut(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         shards = self.run_shards(CRASHY, 3, "shard", "--jobs", "2")
         sizes = [len(read(os.path.join(d, "results.jsonl")).splitlines()) - 2 for d in shards]
+        total = len(read(os.path.join(whole, "results.jsonl")).splitlines()) - 2
+        self.assertIn(f"shard 2/3 of {total} selected cases", read(os.path.join(shards[1], "summary.md")))
+        self.assertIn(f"shard 2/3 of {total} selected cases", read(os.path.join(shards[1], "index.html")))
         self.assertLessEqual(max(sizes) - min(sizes), 1)
         out = self.path("merged")
         m = merge(out, shards[2], shards[0], shards[1])  # in any order

@@ -109,6 +109,8 @@ inline constexpr std::array<Level, 5> kAllLevels = {Level::L1, Level::L2, Level:
 
 const char* level_title(Level level);            // "Verdict", "Error code", ...
 std::string runtime_title(const RunInfo& info);  // the runtime's name, else its connector string
+// "shard 2/3 of 289 selected cases" for a shard's run, else empty: its summary and page say they are partial.
+std::string shard_note(const RunInfo& info);
 bool is_failure(Outcome outcome);                // FAIL, ERRORED, TIMEOUT, CRASH, GARBAGE
 std::optional<Outcome> parse_outcome(std::string_view lower_name);  // "fail" -> FAIL, as results.jsonl spells it
 

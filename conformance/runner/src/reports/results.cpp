@@ -135,6 +135,12 @@ std::string runtime_title(const RunInfo& info) {
   return info.runtime_name.empty() ? info.runtime : info.runtime_name;
 }
 
+std::string shard_note(const RunInfo& info) {
+  if (!info.shard) return "";
+  return "shard " + std::to_string(info.shard->shard.index) + "/" + std::to_string(info.shard->shard.count) + " of " +
+         std::to_string(info.shard->selected) + " selected cases";
+}
+
 // SLM-<CHAPTER>-nnn (format rules with an error code) and RT-<CHAPTER>-nnn (runtime rules).
 std::string rule_chapter(const std::string& rule) {
   const std::string_view text = rule;
