@@ -25,7 +25,8 @@ CRASHY = f"cmd:{PY} {FAKE} {SLM} --crash-every 7"
 
 
 def conform(runtime, report, *extra, cases=CASES):
-    cmd = [SLM, "conform", "--runtime", runtime, "--cases", cases, "--report", report, "--no-progress", *extra]
+    # A generous timeout: a timeout under ctest -j load would make equal runs differ, which is not what is tested.
+    cmd = [SLM, "conform", "--runtime", runtime, "--cases", cases, "--report", report, "--no-progress", "--timeout", "120", *extra]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
 
 
