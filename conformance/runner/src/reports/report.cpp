@@ -22,13 +22,16 @@ slm::Status write_reports(const Run& run, const std::string& dir, const std::vec
   std::vector<slm::OutputSet::Id> ids;
   for (const auto& report : reports) ids.push_back(out.output((folder / report.first).string()));
   std::error_code error;
-  std::filesystem::create_directories(dir, error);
+  const bool created = !std::filesystem::exists(folder, error) && std::filesystem::create_directories(folder, error);
   if (error) return slm::make_error(slm::ErrorCode::E_IO_WRITE, slm::kNoOffset, dir + ": " + error.message());
-  if (auto status = out.prepare(); !status.ok()) return status;
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (auto status = out.write(ids[i], reports[i].second); !status.ok()) return status;
+  if (!std::filesystem::is_directory(folder, error)) {
+    return slm::make_error(slm::ErrorCode::E_IO_WRITE, slm::kNoOffset, dir + ": exists and is not a folder");
   }
-  return out.commit();
+  slm::Status status = out.prepare();
+  for (std::size_t i = 0; i < ids.size() && status.ok(); ++i) status = out.write(ids[i], reports[i].second);
+  if (status.ok()) status = out.commit();
+  if (!status.ok() && created) std::filesystem::remove(folder, error);  // only if empty: the folder it made
+  return status;
 }
 
 }  // namespace slmconf
