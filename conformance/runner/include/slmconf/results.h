@@ -2,6 +2,7 @@
 #pragma once
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -36,7 +37,7 @@ struct CaseResult {
 // results.jsonl holds everything any report shows and a merge of shards can rebuild every report.
 inline constexpr std::size_t kMaxStderrBytes = 16 * 1024;
 
-// `--shard K/N`: the K-th of N parts of the selected cases (spec/protocol.md section 6).
+// `--shard K/N`: the K-th of N parts of the selected cases (spec/protocol.md section 8).
 struct Shard {
   std::uint32_t index = 1, count = 1;  // 1 <= index <= count
 };
