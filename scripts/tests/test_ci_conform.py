@@ -164,6 +164,7 @@ class CiRuns(unittest.TestCase):
 
     def base_env(self):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLM", "GITHUB_", "CI_"))}
+        env["SLM_CONFORM_NO_BUILD"] = "1"  # a test never builds the kit: a missing slm fails instead
         return env
 
     def action(self, **given):
@@ -241,6 +242,21 @@ class CiRuns(unittest.TestCase):
         res = results(os.path.join(self.tmp, "slm-conform", "conformance"))
         self.assertEqual(len(res), manifest_size())
         self.assertTrue(any(c["outcome"] == "fail" and c["levels"].get("L1") is False for c in res))
+
+    def test_slm_is_found_in_the_environment_then_on_the_path(self):
+        # With --slm empty, $SLM and then the PATH name the binary (a refused --require-level proves
+        # it ran: the message is slm's own). Without any, the script would build; here it refuses.
+        for env in ({"SLM": SLM}, {"PATH": BIN + os.pathsep + os.environ["PATH"]}):
+            with self.subTest(env=list(env)):
+                r = subprocess.run([SCRIPT, "--runtime", PROTOCOL, "--require-level", "L0", "--slm", ""], cwd=self.tmp,
+                                   env={**self.base_env(), **env}, capture_output=True, text=True, timeout=120)
+                self.assertEqual(r.returncode, 2)
+                self.assertIn("E_ARG_VALUE [SLM-TOOL-006]: --require-level: 'L0'", r.stderr)
+        path = os.pathsep.join(d for d in os.environ["PATH"].split(os.pathsep) if not os.path.exists(os.path.join(d, "slm")))
+        r = subprocess.run([SCRIPT, "--runtime", PROTOCOL], cwd=self.tmp, env={**self.base_env(), "PATH": path},
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("SLM_CONFORM_NO_BUILD is set", r.stderr)
 
     def test_refusals_exit_2(self):
         r = self.action(runtime=PROTOCOL, slm=SLM, require_level="L9")
