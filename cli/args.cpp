@@ -61,4 +61,21 @@ slm::Status parse_f64(std::string_view flag, std::string_view text, F64Range ran
   return slm::Status::success();
 }
 
+slm::Status parse_shard(std::string_view flag, std::string_view text, slmconf::Shard& out) {
+  constexpr U64Range kRange{1, 65536};
+  const auto slash = text.find('/');
+  if (slash == std::string_view::npos) return bad(flag, text, "is not K/N (the K-th of N shards, 1 <= K <= N)");
+  slmconf::Shard shard;
+  if (auto s = parse_u32(flag, text.substr(0, slash), kRange, shard.index); !s.ok()) return s;
+  if (auto s = parse_u32(flag, text.substr(slash + 1), kRange, shard.count); !s.ok()) return s;
+  if (shard.index > shard.count) return bad(flag, text, "is not K/N with K <= N");
+  out = shard;
+  return slm::Status::success();
+}
+
+slm::Status parse_level(std::string_view flag, std::string_view text, slmconf::Level& out) {
+  if (!slmconf::parse_level(std::string(text), out)) return bad(flag, text, "is not a level L1..L5");
+  return slm::Status::success();
+}
+
 }  // namespace slmcli

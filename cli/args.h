@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "slm/errors.h"
+#include "slmconf/results.h"
 
 namespace slmcli {
 
@@ -21,5 +22,9 @@ struct F64Range {
 [[nodiscard]] slm::Status parse_u64(std::string_view flag, std::string_view text, U64Range range, std::uint64_t& out);
 [[nodiscard]] slm::Status parse_u32(std::string_view flag, std::string_view text, U64Range range, std::uint32_t& out);
 [[nodiscard]] slm::Status parse_f64(std::string_view flag, std::string_view text, F64Range range, double& out);
+// "K/N" with 1 <= K <= N <= 65536, both strict unsigned integers.
+[[nodiscard]] slm::Status parse_shard(std::string_view flag, std::string_view text, slmconf::Shard& out);
+// "L1" .. "L5".
+[[nodiscard]] slm::Status parse_level(std::string_view flag, std::string_view text, slmconf::Level& out);
 
 }  // namespace slmcli

@@ -10,17 +10,16 @@
 
 namespace slmcli {
 
-int run_conform(const slmconf::RunnerOptions& options) {
-  slmconf::Run run;
-  const auto ran = slmconf::run_conformance(options, run);
-  if (!ran.ok()) return refuse("conform", ran.status());  // exit status 2: usage, a broken case tree, I/O
-  const int status = ran.value();
+namespace {
+
+// What a run or a merge prints: the runtime, where the reports went, the counts.
+void print_run(const slmconf::Run& run) {
   // Failed (a wrong answer) and errored (no comparable answer: errored, timeout, crash, garbage) are
   // different news for a runtime's author: counted apart.
   const auto counts = slmconf::count_results(run.results);
   const int errored = counts.errored();
   std::cout << "runtime " << slmconf::terminal_safe(run.info.runtime_name) << " "
-            << slmconf::terminal_safe(run.info.runtime_version) << " (" << slmconf::terminal_safe(options.runtime) << ")\n";
+            << slmconf::terminal_safe(run.info.runtime_version) << " (" << slmconf::terminal_safe(run.info.runtime) << ")\n";
   if (!run.info.report_dir.empty()) std::cout << "reports in " << slmconf::terminal_safe(run.info.report_dir) << "\n";
   std::cout << "conform: " << counts.of(slmconf::Outcome::PASS) << " passed, " << counts.of(slmconf::Outcome::FAIL)
             << " failed, " << errored << " errored, " << counts.of(slmconf::Outcome::SKIPPED) << " skipped";
@@ -35,7 +34,24 @@ int run_conform(const slmconf::RunnerOptions& options) {
     std::cout << ")";
   }
   std::cout << "\n";
-  return status;
+}
+
+}  // namespace
+
+int run_conform(const slmconf::RunnerOptions& options) {
+  slmconf::Run run;
+  const auto ran = slmconf::run_conformance(options, run);
+  if (!ran.ok()) return refuse("conform", ran.status());  // exit status 2: usage, a broken case tree, I/O
+  print_run(run);
+  return ran.value();
+}
+
+int run_conform_merge(const slmconf::MergeOptions& options) {
+  slmconf::Run run;
+  const auto merged = slmconf::merge_reports(options, run);
+  if (!merged.ok()) return refuse("conform merge", merged.status());
+  print_run(run);
+  return merged.value();
 }
 
 int run_protocol(std::uint32_t threads) { return slmconf::run_protocol_speaker(std::cin, std::cout, threads); }

@@ -113,6 +113,7 @@ struct GenAdapterArgs {
 int run_gen_adapter(const GenAdapterArgs& args);
 
 int run_conform(const slmconf::RunnerOptions& options);
+int run_conform_merge(const slmconf::MergeOptions& options);
 int run_protocol(std::uint32_t threads);
 int run_gen_cases(const std::string& output_dir);
 

@@ -152,6 +152,35 @@ int main(int argc, char** argv) {
   c->add_option("--report", conform.report_dir, "report directory ('' for none)")->capture_default_str();
   c->add_option("--cache", conform.cache_dir, "where generated inputs are kept")->capture_default_str();
   c->add_flag("--no-progress", no_progress, "no progress bar (results are printed anyway)");
+  add_u32(c, "--jobs", conform.jobs, {0, kMaxThreads},
+          "runtimes run in parallel, 0..256 (0 = one per core; ref: threads); results do not depend on it");
+  c->add_option_function<std::string>(
+      "--shard",
+      [&conform](const std::string& text) {
+        if (auto s = slmcli::parse_shard("--shard", text, conform.shard); !s.ok()) throw ArgumentError{s};
+      },
+      "K/N: run the K-th of N parts of the selected cases (round-robin in manifest order)");
+  const auto add_required_level = [](CLI::App* command, std::optional<slmconf::Level>& target) {
+    command->add_option_function<std::string>(
+        "--require-level",
+        [&target](const std::string& text) {
+          slmconf::Level level{};
+          if (auto s = slmcli::parse_level("--require-level", text, level); !s.ok()) throw ArgumentError{s};
+          target = level;
+        },
+        "L1..L5: exit 0 when every case passes each level up to this one (default: every case passes)");
+  };
+  add_required_level(c, conform.required);
+  c->require_subcommand(0, 1);
+  slmconf::MergeOptions merge;
+  merge.cases_dir = conform.cases_dir;
+  merge.cache_dir = conform.cache_dir;
+  auto* cm = c->add_subcommand("merge", "Merge the report folders of the shards of one run (--shard K/N) into one report");
+  cm->add_option("shards", merge.inputs, "the shards' report folders, each shard once")->required();
+  cm->add_option("-o,--output", merge.output, "the merged report's folder (never one of the shards)")->required();
+  cm->add_option("--cases", merge.cases_dir, "the case tree the shards ran")->capture_default_str();
+  cm->add_option("--cache", merge.cache_dir, "where generated inputs are kept")->capture_default_str();
+  add_required_level(cm, merge.required);
 
   slmcli::GenerateArgs generate;
   auto* g = app.add_subcommand("generate", "Generate text from a model (greedy unless --temperature > 0)");
@@ -287,6 +316,16 @@ int main(int argc, char** argv) {
   if (*gm) return slmcli::run_gen_model(model);
   if (*gn) return slmcli::run_gen_negatives(negatives);
   if (*gc) return slmcli::run_gen_cases(cases_dir);
+  if (*cm) {
+    // conform's own options are not merge's: given before `merge`, they would be silently ignored
+    for (const CLI::Option* option : c->get_options()) {
+      if (option->count() > 0) {
+        return slmcli::refuse("conform merge", slm::make_error(slm::ErrorCode::E_ARG_VALUE, slm::kNoOffset,
+                                                               option->get_name() + " is an option of conform, not of merge"));
+      }
+    }
+    return slmcli::run_conform_merge(merge);
+  }
   if (*c) {
     conform.progress = !no_progress;
     return slmcli::run_conform(conform);

@@ -40,6 +40,7 @@ int exit_status_for(const slm::Status& status) {
     case slm::ErrorCode::E_OUT_NOT_REGULAR:
     case slm::ErrorCode::E_OUT_EXISTS:
     case slm::ErrorCode::E_ARG_VALUE:
+    case slm::ErrorCode::E_REPORT_SHARDS:  // spec/protocol.md section 8: not a verdict on a runtime
     case slm::ErrorCode::E_LIMIT_TOOL_MEMORY:
     case slm::ErrorCode::E_PKT_KEY:          // spec/packet.md 2: the command cannot run
     case slm::ErrorCode::E_PROGRAM_INVALID: return 2;  // spec/tools.md SLM-TOOL-008

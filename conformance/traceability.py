@@ -22,6 +22,7 @@ NOT_FILE_TESTABLE = {
     "SLM-TOOL-008": "program files: tests/hostile",
     "SLM-HAR-001": "a broken case tree: test_harness.py test_a_broken_case_is_errored_and_the_run_goes_on",
     "SLM-HAR-002": "malformed protocol lines: test_harness.py test_the_reference_speaker_answers_every_line",
+    "SLM-HAR-003": "report folders that are not one run's shards: test_scaleout.py test_bad_merges_are_refused",
     "SLM-CNV-001": "llama2.c conversion input, not an .slm file: reference tests in test_tokenizer.cpp",
     "SLM-ABI-001": "raw ABI calls with stray pointers: wasm/tests/abi.test.mjs",
     "SLM-ABI-002": "unknown runtime handles: wasm/tests/abi.test.mjs",

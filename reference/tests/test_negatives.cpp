@@ -79,6 +79,7 @@ const std::set<std::string> kCodesTestedElsewhere = {
     "E_PROGRAM_INVALID",      // tests/hostile: program files
     "E_CASE_INVALID",         // test_harness.py: test_a_broken_case_is_errored_and_the_run_goes_on
     "E_PROTOCOL_LINE",        // test_harness.py: test_the_reference_speaker_answers_every_line
+    "E_REPORT_SHARDS",        // test_scaleout.py: test_bad_merges_are_refused (report folders, not model files)
     "E_GEN_PROMPT_TOO_LONG",  // Generate.PromptLongerThanContextIsAnError
     "E_CONVERT_INPUT",        // test_tokenizer.cpp: malformed llama2.c tokenizer.bin
     "E_ABI_POINTER",          // wasm/tests/abi.test.mjs (raw ABI calls, not files)

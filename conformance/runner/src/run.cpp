@@ -3,12 +3,16 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include "ops/op.h"
 #include "slmconf/cases.h"
@@ -111,14 +115,103 @@ std::uintmax_t input_bytes(const Case& c) {
   return total;
 }
 
+// One case through one connector, recorded: text from the runtime made valid UTF-8 and its stderr
+// clipped here, once, so results.jsonl holds exactly what every report shows.
+CaseResult run_case(const Case& c, std::uint64_t seq, Connector& connector, const RunnerOptions& o,
+                    const std::vector<std::string>& skip, int& start_failures) {
+  Attempt attempt;
+  const auto begin = std::chrono::steady_clock::now();
+  if (start_failures >= kMaxConsecutiveStartFailures) {
+    attempt.kind = Attempt::Kind::CRASH;
+    attempt.detail = "not run: the runtime failed to start " + std::to_string(start_failures) + " times in a row";
+  } else if (!c.load_error.empty()) {
+    attempt.answer.kind = Answer::Kind::ERRORED;  // never sent: the case itself is broken
+    attempt.answer.message = "case cannot be loaded: " + c.load_error;
+  } else {
+    Request request = request_for(c);
+    request.seq = seq;
+    const double periods = 1.0 + static_cast<double>(input_bytes(c) / (8u << 20));
+    attempt = connector.run(request, o.timeout_seconds * periods);
+    start_failures = attempt.not_started ? start_failures + 1 : 0;
+  }
+  CaseResult r = judge(c, attempt);
+  r.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count();
+  for (std::string* text : {&r.reason, &r.expected, &r.got}) *text = valid_utf8(*text);
+  r.stderr_text = clip_text(valid_utf8(r.stderr_text), kMaxStderrBytes);
+  for (const auto& pattern : skip) {
+    if (glob_match(pattern, c.id)) r.skiplisted = true;
+  }
+  if (r.skiplisted) {
+    if (r.outcome == Outcome::PASS) r.unexpected_pass = true;
+    else r.outcome = Outcome::SKIPPED;
+  }
+  return r;
+}
+
+// Runs `selected` on `connectors.size()` workers, each with its own connector (its own runtime
+// process), taking cases in order. Results are kept by position and reported in order, so the
+// results, the reports and the lines on stderr are those of one worker, only sooner. seqs[i] is the
+// request number of case i: its place in the whole selection, the same for any --jobs and --shard.
+std::vector<CaseResult> run_selected(const std::vector<const Case*>& selected, const std::vector<std::uint64_t>& seqs,
+                                     const std::vector<std::unique_ptr<Connector>>& connectors, const RunnerOptions& o,
+                                     const std::vector<std::string>& skip) {
+  std::vector<std::optional<CaseResult>> slots(selected.size());
+  std::mutex mutex;                       // guards slots, reported, ended
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stopping{false};      // --fail-fast: no new case once one did not pass
+  std::size_t reported = 0;               // slots [0, reported) are on stderr
+  bool ended = false;                     // --fail-fast: the first case that did not pass is reported
+  Progress progress(o.progress, o.verbose, selected.size());
+  const auto work = [&](Connector& connector) {
+    int start_failures = 0;
+    while (!stopping.load()) {
+      const std::size_t i = next.fetch_add(1);
+      if (i >= selected.size()) break;
+      CaseResult r = run_case(*selected[i], seqs[i], connector, o, skip, start_failures);
+      const std::lock_guard lock(mutex);
+      if (o.fail_fast && is_failure(r.outcome)) stopping.store(true);
+      slots[i] = std::move(r);
+      for (; !ended && reported < slots.size() && slots[reported]; ++reported) {
+        progress.update(reported + 1, *slots[reported]);
+        ended = o.fail_fast && is_failure(slots[reported]->outcome);
+      }
+    }
+  };
+  std::vector<std::thread> workers;
+  for (std::size_t w = 1; w < connectors.size(); ++w) workers.emplace_back(work, std::ref(*connectors[w]));
+  work(*connectors[0]);
+  for (auto& worker : workers) worker.join();
+  // Every case before the first that stopped a --fail-fast run was taken before it, so has ended.
+  std::vector<CaseResult> results;
+  for (auto& slot : slots) {
+    if (!slot) break;
+    results.push_back(std::move(*slot));
+    if (o.fail_fast && is_failure(results.back().outcome)) break;
+  }
+  return results;
+}
+
+std::string selection_digest(const std::vector<const Case*>& selected) {
+  std::vector<std::string> ids;
+  for (const Case* c : selected) ids.push_back(c->id);
+  return case_ids_digest(ids);
+}
+
+std::uint32_t job_count(std::uint32_t jobs) { return jobs == 0 ? std::max(1u, std::thread::hardware_concurrency()) : jobs; }
+
 }  // namespace
 
 slm::Result<int> run_conformance(const RunnerOptions& o, Run& run) {
   const auto usage = [](std::string message) { return slm::make_error(slm::ErrorCode::E_ARG_VALUE, slm::kNoOffset, std::move(message)); };
+  if (o.shard.index < 1 || o.shard.index > o.shard.count) {
+    return usage("--shard " + std::to_string(o.shard.index) + "/" + std::to_string(o.shard.count) + ": K must be 1..N");
+  }
   auto loaded = load_cases(o.cases_dir, o.cache_dir);
   if (!loaded.ok()) return loaded.status();
   run.cases = std::move(loaded.value());
   const std::vector<Case>& cases = run.cases;
+  auto digest = case_tree_digest(o.cases_dir, cases);
+  if (!digest.ok()) return digest.status();
   std::vector<std::string> skip;
   for (const auto& file : o.skip_files) {
     if (auto s = read_skip_list(file, skip); !s.ok()) return s;
@@ -136,70 +229,59 @@ slm::Result<int> run_conformance(const RunnerOptions& o, Run& run) {
   }
   auto made = make_connector(o.runtime, o.timeout_seconds);
   if (!made.ok()) return made.status();
-  const std::unique_ptr<Connector>& connector = made.value();
+  std::vector<std::unique_ptr<Connector>> connectors;
+  connectors.push_back(std::move(made.value()));
 
-  std::vector<const Case*> selected;
+  std::vector<const Case*> chosen;
   for (const auto& c : cases) {
-    bool chosen = o.only.empty();
-    for (const auto& pattern : o.only) chosen = chosen || glob_match(pattern, c.id);
-    if (!rerun.empty()) chosen = chosen && std::find(rerun.begin(), rerun.end(), c.id) != rerun.end();
-    if (chosen) selected.push_back(&c);
+    bool wanted = o.only.empty();
+    for (const auto& pattern : o.only) wanted = wanted || glob_match(pattern, c.id);
+    if (!rerun.empty()) wanted = wanted && std::find(rerun.begin(), rerun.end(), c.id) != rerun.end();
+    if (wanted) chosen.push_back(&c);
   }
-  if (selected.empty()) {
+  if (chosen.empty()) {
     std::string patterns;
     for (const auto& p : o.only) patterns += (patterns.empty() ? "'" : ", '") + p + "'";
     return usage("no case matches " + (patterns.empty() ? std::string("the selection") : patterns));
   }
+  // --shard K/N: round-robin over the selection in manifest order, case i (from 0) to shard
+  // i mod N + 1. The same on every machine with the same tree, shard sizes differ by at most one,
+  // and a merge interleaves the shards back into the order of a whole run.
+  std::vector<const Case*> selected;
+  std::vector<std::uint64_t> seqs;
+  for (std::size_t i = 0; i < chosen.size(); ++i) {
+    if (i % o.shard.count != o.shard.index - 1) continue;
+    selected.push_back(chosen[i]);
+    seqs.push_back(i + 1);
+  }
+  if (selected.empty()) {
+    return usage("--shard " + std::to_string(o.shard.index) + "/" + std::to_string(o.shard.count) + ": no case of the " +
+                 std::to_string(chosen.size()) + " selected falls in this shard");
+  }
   run.info.runner_version = "0.1.0";
   run.info.runtime = o.runtime;
   run.info.cases_dir = o.cases_dir;
+  run.info.cases_digest = digest.value();
   run.info.spec_version = "1";
+  if (o.shard.count > 1) run.info.shard = ShardInfo{o.shard, chosen.size(), selection_digest(chosen)};
   run.info.started = utc_now();
-  const Hello hello = connector->hello();
+  const Hello hello = connectors[0]->hello();
   run.info.runtime_name = hello.name;
   run.info.runtime_version = hello.version;
   run.info.capabilities = hello.capabilities;
+  // More workers only for a runtime that starts: one that does not is reported as with one worker.
+  const std::size_t workers = connectors[0]->started() ? std::min<std::size_t>(job_count(o.jobs), selected.size()) : 1;
+  while (connectors.size() < workers) {
+    auto another = make_connector(o.runtime, o.timeout_seconds);
+    if (!another.ok()) return another.status();
+    connectors.push_back(std::move(another.value()));
+  }
 
-  Progress progress(o.progress, o.verbose, selected.size());
-  int start_failures = 0;
-  std::uint64_t seq = 0;
-  for (const Case* c : selected) {
-    Attempt attempt;
-    const auto begin = std::chrono::steady_clock::now();
-    if (start_failures >= kMaxConsecutiveStartFailures) {
-      attempt.kind = Attempt::Kind::CRASH;
-      attempt.detail = "not run: the runtime failed to start " + std::to_string(start_failures) + " times in a row";
-    } else if (!c->load_error.empty()) {
-      attempt.answer.kind = Answer::Kind::ERRORED;  // never sent: the case itself is broken
-      attempt.answer.message = "case cannot be loaded: " + c->load_error;
-    } else {
-      Request request = request_for(*c);
-      request.seq = ++seq;
-      const double periods = 1.0 + static_cast<double>(input_bytes(*c) / (8u << 20));
-      attempt = connector->run(request, o.timeout_seconds * periods);
-      start_failures = attempt.not_started ? start_failures + 1 : 0;
-    }
-    CaseResult r = judge(*c, attempt);
-    r.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count();
-    for (const auto& pattern : skip) {
-      if (glob_match(pattern, c->id)) r.skiplisted = true;
-    }
-    if (r.skiplisted) {
-      if (r.outcome == Outcome::PASS) r.unexpected_pass = true;
-      else r.outcome = Outcome::SKIPPED;
-    }
-    run.results.push_back(std::move(r));
-    progress.update(run.results.size(), run.results.back());
-    const Outcome last = run.results.back().outcome;
-    if (o.fail_fast && last != Outcome::PASS && last != Outcome::SKIPPED) break;
-  }
-  connector->stop();
+  run.results = run_selected(selected, seqs, connectors, o, skip);
+  for (auto& connector : connectors) connector->stop();
   run.info.finished = utc_now();
-  bool all_passed = true;
-  for (const auto& r : run.results) {
-    if (r.outcome != Outcome::PASS && r.outcome != Outcome::SKIPPED) all_passed = false;
-  }
-  run.info.exit_status = all_passed ? 0 : 1;
+  const Counts counts = count_results(run.results);
+  run.info.exit_status = run_passes(counts, std::nullopt) ? 0 : 1;
   if (!o.report_dir.empty()) {
     run.info.report_dir = expand_report_dir(o.report_dir, run.info);
     if (auto s = write_reports(run, run.info.report_dir); !s.ok()) {
@@ -207,7 +289,7 @@ slm::Result<int> run_conformance(const RunnerOptions& o, Run& run) {
       return s;
     }
   }
-  return run.info.exit_status;
+  return run_passes(counts, o.required) ? 0 : 1;
 }
 
 }  // namespace slmconf

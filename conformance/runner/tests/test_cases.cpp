@@ -105,18 +105,27 @@ TEST(LoadCases, OnlyABrokenManifestIsAnError) {
 TEST(UnpassedIds, ReadsOnlyACompleteRun) {
   Folder dir;
   EXPECT_EQ(slmconf::read_unpassed_ids(dir.file("")).status().code, slm::ErrorCode::E_IO_READ);
-  dir.put("results.jsonl", "{\"type\": \"header\"}\n{\"type\": \"case\", \"id\": \"a\", \"outcome\": \"fail\"}\n"
-                           "{\"type\": \"case\", \"id\": \"b\", \"outcome\": \"pass\"}\n");
+  const std::string header = R"({"type": "header", "format": "slm-conform-results", "format_version": 1})";
+  const auto case_line = [](const char* id, const char* outcome) {
+    return std::string(R"({"type": "case", "id": ")") + id + R"(", "outcome": ")" + outcome +
+           R"(", "levels": {"L1": true}, "milliseconds": 1})";
+  };
+  dir.put("results.jsonl", header + "\n" + case_line("a", "fail") + "\n" + case_line("b", "pass") + "\n" +
+                               case_line("c", "skipped") + "\n" + case_line("d", "crash") + "\n");
   const auto truncated = slmconf::read_unpassed_ids(dir.file(""));
   ASSERT_FALSE(truncated.ok());
   EXPECT_EQ(truncated.status().code, slm::ErrorCode::E_ARG_VALUE);
   EXPECT_NE(truncated.status().message.find("no footer"), std::string::npos) << truncated.status().message;
   {
-    std::ofstream(dir.file("results.jsonl"), std::ios::app) << "{\"type\": \"footer\"}\n";
+    std::ofstream(dir.file("results.jsonl"), std::ios::app) << R"({"type": "footer", "finished": ""})" << "\n";
   }
   const auto ids = slmconf::read_unpassed_ids(dir.file(""));
   ASSERT_TRUE(ids.ok()) << ids.status().message;
-  EXPECT_EQ(ids.value(), std::vector<std::string>{"a"});
+  EXPECT_EQ(ids.value(), (std::vector<std::string>{"a", "d"}));
+  // A line the writer would never write is refused, not skipped.
+  dir.put("results.jsonl", header + "\n" + R"({"type": "case", "id": "a", "outcome": "maybe", "levels": {}, "milliseconds": 1})" +
+                               "\n" + R"({"type": "footer", "finished": ""})" + "\n");
+  EXPECT_EQ(slmconf::read_unpassed_ids(dir.file("")).status().code, slm::ErrorCode::E_ARG_VALUE);
 }
 
 }  // namespace

@@ -23,6 +23,7 @@ namespace slmconf {
 
 enum class Level : int { L1 = 1, L2 = 2, L3 = 3, L4 = 4, L5 = 5 };
 const char* level_name(Level level);
+[[nodiscard]] bool parse_level(const std::string& name, Level& out);  // "L3" -> L3; false for anything else
 
 struct TensorDigest {
   std::string name, dtype, sha256;

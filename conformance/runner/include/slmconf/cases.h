@@ -18,6 +18,15 @@ namespace slmconf {
 // reports it errored); only a missing or malformed manifest is an error here (E_CASE_INVALID).
 slm::Result<std::vector<Case>> load_cases(const std::string& dir, const std::string& cache_dir);
 
+// SHA-256 over manifest.json and every case's expected.json, in manifest order (each preceded by
+// its id): the case tree's identity in a report, so shards of different trees are never merged.
+// E_IO_READ when the manifest cannot be read.
+[[nodiscard]] slm::Result<std::string> case_tree_digest(const std::string& dir, const std::vector<Case>& cases);
+
+// SHA-256 of case ids, one per line: a selection's identity, so a merge knows its shards ran the
+// same cases.
+std::string case_ids_digest(const std::vector<std::string>& ids);
+
 // Converts annotated hex (pairs of hex digits, `# comments`, `XX*N` repeats; at most 16 MiB) to
 // bytes, or E_CASE_INVALID naming the line.
 slm::Result<std::vector<std::uint8_t>> parse_annotated_hex(const std::string& text);

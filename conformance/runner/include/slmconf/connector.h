@@ -29,6 +29,9 @@ public:
   virtual Hello hello() = 0;
   virtual Attempt run(const Request& request, double timeout_seconds) = 0;
   virtual void stop() = 0;
+  // False when the runtime's process is not running (it failed to start): `--jobs` then falls back
+  // to one worker, so a runtime that never starts is reported the same at any job count.
+  virtual bool started() const { return true; }
 };
 
 // E_ARG_VALUE for an unknown connector string. A protocol runtime gets `timeout_seconds` to say

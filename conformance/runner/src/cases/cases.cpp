@@ -36,12 +36,6 @@ std::string read_text(const fs::path& p) {
   return s.str();
 }
 
-bool parse_level(const std::string& s, Level& out) {
-  if (s.size() != 2 || s[0] != 'L' || s[1] < '1' || s[1] > '5') return false;
-  out = static_cast<Level>(s[1] - '0');
-  return true;
-}
-
 std::string sha256_hex(const std::vector<std::uint8_t>& bytes) { return slm::to_hex(slm::sha256(bytes)); }
 
 // An input never leaves the case tree (spec/protocol.md section 1): the path, with every symbolic
@@ -213,6 +207,38 @@ slm::Status load_case(const fs::path& root, const fs::path& case_dir, const std:
 }
 
 }  // namespace
+
+bool parse_level(const std::string& s, Level& out) {
+  if (s.size() != 2 || s[0] != 'L' || s[1] < '1' || s[1] > '5') return false;
+  out = static_cast<Level>(s[1] - '0');
+  return true;
+}
+
+slm::Result<std::string> case_tree_digest(const std::string& dir, const std::vector<Case>& cases) {
+  std::ifstream probe(fs::path(dir) / "manifest.json", std::ios::binary);
+  if (!probe) return slm::make_error(slm::ErrorCode::E_IO_READ, slm::kNoOffset, "cannot read " + dir + "/manifest.json");
+  slm::Sha256 hash;
+  const auto add = [&](const std::string& text) {
+    const std::string framed = std::to_string(text.size()) + ":" + text;  // length-prefixed: no two trees collide by concatenation
+    hash.update(std::span(reinterpret_cast<const std::uint8_t*>(framed.data()), framed.size()));
+  };
+  add(read_text(fs::path(dir) / "manifest.json"));
+  for (const Case& c : cases) {
+    add(c.id);
+    // A case that cannot be loaded adds nothing: its id may point anywhere, and its error names paths.
+    add(c.load_error.empty() ? read_text(fs::path(dir) / c.id / "expected.json") : std::string());
+  }
+  return slm::to_hex(hash.finish());
+}
+
+std::string case_ids_digest(const std::vector<std::string>& ids) {
+  slm::Sha256 hash;
+  for (const auto& id : ids) {
+    const std::string line = id + "\n";
+    hash.update(std::span(reinterpret_cast<const std::uint8_t*>(line.data()), line.size()));
+  }
+  return slm::to_hex(hash.finish());
+}
 
 slm::Result<std::vector<std::uint8_t>> parse_annotated_hex(const std::string& text) {
   std::vector<std::uint8_t> out;

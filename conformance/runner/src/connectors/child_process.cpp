@@ -13,6 +13,8 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -20,6 +22,16 @@ namespace slmconf {
 
 namespace {
 constexpr std::size_t kMaxStderrBytes = 64 * 1024;  // per case; the rest is drained and dropped
+
+// The process groups of the runtimes running now. With --jobs, several run at once: reaping one's
+// orphans must never kill another's live runtime (a direct child of the runner too) or its group.
+std::mutex g_live_mutex;
+std::set<pid_t> g_live_groups;
+
+bool is_live_runtime(pid_t pid) {
+  const std::lock_guard lock(g_live_mutex);
+  return g_live_groups.contains(pid) || g_live_groups.contains(::getpgid(pid));
+}
 }
 
 std::string shell_quote(const std::string& s) {
@@ -51,7 +63,8 @@ void reap_orphans() {
         if (close == std::string::npos) continue;
         char state = 0;
         long ppid = 0;
-        if (std::sscanf(line.c_str() + close + 1, " %c %ld", &state, &ppid) == 2 && ppid == self) {
+        if (std::sscanf(line.c_str() + close + 1, " %c %ld", &state, &ppid) == 2 && ppid == self &&
+            !is_live_runtime(static_cast<pid_t>(pid))) {
           children.push_back(static_cast<pid_t>(pid));
         }
       }
@@ -72,6 +85,8 @@ slm::Result<std::unique_ptr<ChildProcess>> ChildProcess::spawn(const std::string
   if ((with_stdin && ::pipe2(in, O_CLOEXEC) != 0) || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
     return slm::make_error(slm::ErrorCode::E_IO_READ, slm::kNoOffset, std::string("pipe: ") + std::strerror(errno));
   }
+  // Registered as live before any other thread's reap_orphans can see it as the runner's child.
+  std::unique_lock live(g_live_mutex);
   const pid_t pid = ::fork();
   if (pid < 0) {
     return slm::make_error(slm::ErrorCode::E_IO_READ, slm::kNoOffset, std::string("fork: ") + std::strerror(errno));
@@ -86,6 +101,8 @@ slm::Result<std::unique_ptr<ChildProcess>> ChildProcess::spawn(const std::string
     ::_exit(127);
   }
   ::setpgid(pid, pid);  // also from the parent, so a kill right after fork reaches the group
+  g_live_groups.insert(pid);
+  live.unlock();
   auto child = std::unique_ptr<ChildProcess>(new ChildProcess());
   child->pid_ = pid;
   if (with_stdin) {
@@ -189,7 +206,13 @@ void ChildProcess::kill() {
     ::waitpid(pid_, &status, 0);
     exit_status_ = ExitStatus{true, SIGKILL};
   }
-  if (pid_ > 0) reap_orphans();
+  if (pid_ > 0) {
+    {
+      const std::lock_guard lock(g_live_mutex);
+      g_live_groups.erase(pid_);
+    }
+    reap_orphans();
+  }
   pid_ = -1;
   for (int* fd : {&stdin_, &stdout_, &stderr_}) {
     if (*fd >= 0) ::close(*fd);

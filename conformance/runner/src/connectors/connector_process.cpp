@@ -65,6 +65,8 @@ public:
     return a;
   }
 
+  bool started() const override { return child_ != nullptr; }
+
   void stop() override {
     if (!child_) return;
     child_->write_line(bye_line());

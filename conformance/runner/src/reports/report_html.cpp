@@ -120,6 +120,7 @@ std::string page_header(const Run& run, const Counts& counts) {
   if (!info.spec_version.empty()) out += " &middot; spec " + html(info.spec_version);
   if (!info.runner_version.empty()) out += " &middot; runner " + html(info.runner_version);
   if (!info.started.empty()) out += " &middot; " + html(info.started);
+  if (info.shard) out += " &middot; " + html(shard_note(info));
   out += "</p>\n<ul class=\"pills\">\n<li class=\"pill\">" + plural(counts.total, "case") + "</li>\n";
   const auto pill = [&](const char* css, int n, const char* what) {
     if (n > 0) out += std::string("<li class=\"pill ") + css + "\">" + std::to_string(n) + " " + what + "</li>\n";

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "slmconf/json_fields.h"
 #include "slmconf/results.h"
 
 namespace slmconf {
@@ -13,7 +14,6 @@ namespace {
 using Json = nlohmann::ordered_json;  // keeps "type" first, as people read these lines too
 
 constexpr int kFormatVersion = 1;
-constexpr std::size_t kMaxStderrBytes = 4096;
 
 std::string lower(std::string text) {
   std::ranges::transform(text, text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -26,7 +26,7 @@ std::string line(const Json& object) {
 }
 
 Json header_json(const RunInfo& info) {
-  return {{"type", "header"},
+  Json header = {{"type", "header"},
           {"format", "slm-conform-results"},
           {"format_version", kFormatVersion},
           {"runner_version", info.runner_version},
@@ -35,8 +35,16 @@ Json header_json(const RunInfo& info) {
           {"runtime_version", info.runtime_version},
           {"capabilities", info.capabilities},
           {"cases_dir", info.cases_dir},
+          {"cases_digest", info.cases_digest},
           {"spec_version", info.spec_version},
           {"started", info.started}};
+  if (info.shard) {
+    header["shard"] = {{"index", info.shard->shard.index},
+                       {"count", info.shard->shard.count},
+                       {"selected", info.shard->selected},
+                       {"selection", info.shard->selection}};
+  }
+  return header;
 }
 
 // Levels above the case's own are left out; a level without a comparable answer is null.
@@ -64,7 +72,7 @@ Json case_json(const CaseResult& result) {
           {"rules", result.test->rules},
           {"tags", result.test->tags},
           {"milliseconds", result.milliseconds},
-          {"stderr", clip_text(result.stderr_text, kMaxStderrBytes)}};
+          {"stderr", result.stderr_text}};  // clipped when recorded: kept whole here
 }
 
 Json footer_json(const Run& run) {
@@ -95,29 +103,117 @@ std::string results_jsonl(const Run& run) {
 
 namespace slmconf {
 
-slm::Result<std::vector<std::string>> read_unpassed_ids(const std::string& dir) {
+namespace {
+
+using Reader = nlohmann::json;
+
+bool read_strings(const Reader& j, const char* key, std::vector<std::string>& out) {
+  if (!j.contains(key)) return true;
+  if (!j[key].is_array()) return false;
+  for (const auto& item : j[key]) {
+    if (!item.is_string()) return false;
+    out.push_back(item.get<std::string>());
+  }
+  return true;
+}
+
+bool read_header(const Reader& j, RunInfo& info) {
+  if (!read_string(j, "runner_version", info.runner_version) || !read_string(j, "runtime", info.runtime) ||
+      !read_string(j, "runtime_name", info.runtime_name) || !read_string(j, "runtime_version", info.runtime_version) ||
+      !read_strings(j, "capabilities", info.capabilities) || !read_string(j, "cases_dir", info.cases_dir) ||
+      !read_string(j, "cases_digest", info.cases_digest) || !read_string(j, "spec_version", info.spec_version) ||
+      !read_string(j, "started", info.started)) {
+    return false;
+  }
+  if (!j.contains("format") || j["format"] != "slm-conform-results" || !j.contains("format_version") ||
+      j["format_version"] != kFormatVersion) {
+    return false;
+  }
+  if (!j.contains("shard")) return true;
+  const Reader& s = j["shard"];
+  ShardInfo shard;
+  if (!s.is_object() || !s.contains("index") || !s.contains("count") || !read_u32(s, "index", shard.shard.index) ||
+      !read_u32(s, "count", shard.shard.count) || !read_u64(s, "selected", shard.selected) ||
+      !read_string(s, "selection", shard.selection)) {
+    return false;
+  }
+  info.shard = shard;
+  return true;
+}
+
+// The inverse of case_json: levels up to the case's own (null: no comparable answer).
+bool read_case(const Reader& j, std::string& id, CaseResult& r) {
+  std::string outcome;
+  if (!j.contains("id") || !read_string(j, "id", id) || !j.contains("outcome") || !read_string(j, "outcome", outcome)) {
+    return false;
+  }
+  const auto parsed = parse_outcome(outcome);
+  if (!parsed) return false;
+  r.outcome = *parsed;
+  if (!j.contains("levels") || !j["levels"].is_object()) return false;
+  for (const auto& [name, value] : j["levels"].items()) {
+    Level level{};
+    if (!parse_level(name, level) || !(value.is_null() || value.is_boolean())) return false;
+    r.levels[level] = value.is_null() ? -1 : value.get<bool>() ? 1 : 0;
+  }
+  if (!j.contains("milliseconds") || !j["milliseconds"].is_number()) return false;
+  r.milliseconds = j["milliseconds"].get<double>();
+  return read_string(j, "expected", r.expected) && read_string(j, "got", r.got) && read_string(j, "reason", r.reason) &&
+         read_bool(j, "skiplisted", r.skiplisted) && read_bool(j, "unexpected_pass", r.unexpected_pass) &&
+         read_string(j, "stderr", r.stderr_text);
+}
+
+}  // namespace
+
+slm::Result<RecordedRun> read_results(const std::string& dir) {
   const std::string path = dir + "/results.jsonl";
-  const auto malformed = [&](const std::string& what) {
-    return slm::make_error(slm::ErrorCode::E_ARG_VALUE, slm::kNoOffset, path + ": " + what);
-  };
   std::ifstream in(path);
   if (!in) return slm::make_error(slm::ErrorCode::E_IO_READ, slm::kNoOffset, "cannot read " + path);
-  std::vector<std::string> out;
-  bool footer = false;
+  RecordedRun run;
+  std::size_t number = 0;
+  bool header = false, footer = false;
   for (std::string text; std::getline(in, text);) {
-    if (text.size() > (1u << 20)) return malformed("a line longer than 1 MiB");
-    const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("type") || !j["type"].is_string()) return malformed("a line that is not a result");
-    const std::string type = j["type"].get<std::string>();
-    if (type == "footer") footer = true;
-    if (type != "case") continue;
-    if (!j.contains("id") || !j["id"].is_string() || !j.contains("outcome") || !j["outcome"].is_string()) {
-      return malformed("a case line without id or outcome");
+    ++number;
+    const auto malformed = [&](const std::string& what) {
+      return slm::make_error(slm::ErrorCode::E_ARG_VALUE, slm::kNoOffset, path + ": line " + std::to_string(number) + ": " + what);
+    };
+    if (footer) return malformed("a line after the footer");
+    if (text.size() > (1u << 20)) return malformed("longer than 1 MiB");  // none the writer writes is
+    const Reader j = Reader::parse(text, nullptr, false);
+    std::string type;
+    if (j.is_discarded() || !j.is_object() || !j.contains("type") || !read_string(j, "type", type)) {
+      return malformed("not a result line");
     }
-    const std::string outcome = j["outcome"].get<std::string>();
-    if (outcome != "pass" && outcome != "skipped") out.push_back(j["id"].get<std::string>());
+    if ((number == 1) != (type == "header")) return malformed("the header must be the first line, and only it");
+    if (type == "header") {
+      if (!read_header(j, run.info)) return malformed("a header of another format or version, or a field of the wrong type");
+      header = true;
+    } else if (type == "case") {
+      std::string id;
+      CaseResult result;
+      if (!read_case(j, id, result)) return malformed("a case line with a missing field or one of the wrong type");
+      run.ids.push_back(std::move(id));
+      run.results.push_back(std::move(result));
+    } else if (type == "footer") {
+      if (!read_string(j, "finished", run.info.finished)) return malformed("a footer without its finish time");
+      footer = true;
+    } else {
+      return malformed("unknown line type '" + type + "'");
+    }
   }
-  if (!footer) return malformed("no footer (a truncated run); rerun it whole");
+  if (!header || !footer) {
+    return slm::make_error(slm::ErrorCode::E_ARG_VALUE, slm::kNoOffset, path + ": no footer (a truncated run)");
+  }
+  return run;
+}
+
+slm::Result<std::vector<std::string>> read_unpassed_ids(const std::string& dir) {
+  auto run = read_results(dir);
+  if (!run.ok()) return run.status();
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < run->results.size(); ++i) {
+    if (is_failure(run->results[i].outcome)) out.push_back(run->ids[i]);
+  }
   return out;
 }
 

@@ -81,6 +81,7 @@ std::string heading(const Run& run) {
   if (!info.spec_version.empty()) out += ", spec " + md_text(info.spec_version);
   if (!info.runner_version.empty()) out += ", runner " + md_text(info.runner_version);
   if (!info.started.empty()) out += ", started " + md_text(info.started);
+  if (info.shard) out += ", " + md_text(shard_note(info)) + " (`slm conform merge` joins the shards)";
   const Counts counts = count_results(run.results);
   out += ".\n\n**" + std::to_string(counts.of(Outcome::PASS)) + " passed, " + std::to_string(counts.failed()) + " failed, " +
          std::to_string(counts.errored()) + " errored, " + std::to_string(counts.of(Outcome::SKIPPED)) +

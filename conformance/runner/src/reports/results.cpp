@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdint>
 #include <utility>
 
@@ -98,6 +99,16 @@ const char* outcome_name(Outcome outcome) {
   return "UNKNOWN";
 }
 
+std::optional<Outcome> parse_outcome(std::string_view lower_name) {
+  for (const Outcome outcome : kAllOutcomes) {
+    const std::string_view name = outcome_name(outcome);
+    if (std::ranges::equal(name, lower_name, [](char upper, char lower) { return std::tolower(static_cast<unsigned char>(upper)) == lower; })) {
+      return outcome;
+    }
+  }
+  return std::nullopt;
+}
+
 const char* level_name(Level level) {
   switch (level) {
     case Level::L1: return "L1";
@@ -122,6 +133,12 @@ const char* level_title(Level level) {
 
 std::string runtime_title(const RunInfo& info) {
   return info.runtime_name.empty() ? info.runtime : info.runtime_name;
+}
+
+std::string shard_note(const RunInfo& info) {
+  if (!info.shard) return "";
+  return "shard " + std::to_string(info.shard->shard.index) + "/" + std::to_string(info.shard->shard.count) + " of " +
+         std::to_string(info.shard->selected) + " selected cases";
 }
 
 // SLM-<CHAPTER>-nnn (format rules with an error code) and RT-<CHAPTER>-nnn (runtime rules).
@@ -195,6 +212,15 @@ Counts count_results(const std::vector<CaseResult>& results) {
   return counts;
 }
 
+bool run_passes(const Counts& counts, std::optional<Level> required) {
+  if (!required) return counts.failures() == 0;
+  for (const Level level : kAllLevels) {
+    const LevelCount count = counts.of(level);
+    if (level <= *required && count.passed != count.total) return false;
+  }
+  return true;
+}
+
 std::string case_chapter(const Case& test) {
   if (!test.rules.empty()) return rule_chapter(test.rules.front());
   if (!test.expect.rule.empty()) return rule_chapter(test.expect.rule);
@@ -234,6 +260,17 @@ std::string printable_utf8(std::string_view text) {
     const std::string_view sequence = text.substr(at, length == 0 ? 1 : length);
     out += length == 0 || is_unprintable(sequence) ? kReplacement : sequence;
     at += sequence.size();
+  }
+  return out;
+}
+
+std::string valid_utf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t length = utf8_sequence_length(text, at);
+    out += length == 0 ? kReplacement : text.substr(at, length);
+    at += length == 0 ? 1 : length;
   }
   return out;
 }
