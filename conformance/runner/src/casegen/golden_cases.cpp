@@ -276,6 +276,18 @@ std::vector<Golden> goldens() {
     g.gen().max_tokens = 8;
     g.bit_exact = true;
   }
+  {  // a prompt of several tokens is one matrix-matrix product per weight; 34 rows is not a multiple
+     // of the 4-row blocks a vectorised kernel is likely to use, so the leftover rows are exercised
+    auto& g = generate("random-greedy-hidden34",
+                       "random tiny model with hidden_dim 34 (w1 and w3 have 34 rows), a 9-token prompt, greedy: the rows "
+                       "left over after blocks of 4 are computed like the others; the logits' XXH64 tells",
+                       {"RT-FWD-001", "RT-ARI-001"});
+    g.recipe = recipe("tiny", 15, "byte", "f32");
+    g.recipe->hidden_dim = 34;
+    g.gen().prompt = "leftovers";
+    g.gen().max_tokens = 6;
+    g.bit_exact = true;
+  }
   struct Sampling {
     const char* id;
     float temperature;
