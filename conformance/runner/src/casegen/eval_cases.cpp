@@ -220,13 +220,19 @@ slm::Status write_eval_cases(const fs::path& root) {
     return s;
   }
   // A baseline whose reproducible part holds a float under a key nothing else reads, its digest
-  // recomputed: only the "integers only" check of SLM-EVAL-004 refuses it.
+  // matching: only the "integers only" check of SLM-EVAL-004 refuses it. Canonical JSON writes a
+  // float as null (eval.md 2), and nlohmann::json keeps keys sorted, as canonical JSON does.
   {
-    json r = json::parse(hello_parent_sidecar);
+    nlohmann::json r = nlohmann::json::parse(hello_parent_sidecar);
+    r["note"] = nullptr;
+    const std::string digest = sha256_of(r.dump());
     r["note"] = 0.5;
+    const std::string baseline = json{{"slm_eval_sidecar", 1}, {"reproducible_digest", digest},
+                                      {"reproducible", json::parse(r.dump())}, {"measured", json::object()}}
+                                     .dump(2) + "\n";
     if (auto s = write_eval(root, {"eval/baseline-float", "a baseline whose reproducible part holds a float (its digest matches): "
                                                           "E_EVAL_SIDECAR",
-                                   hello_set, &hello_shared, {}, std::nullopt, baseline_of(r.dump()), {"SLM-EVAL-004"}});
+                                   hello_set, &hello_shared, {}, std::nullopt, baseline, {"SLM-EVAL-004"}});
         !s.ok()) {
       return s;
     }

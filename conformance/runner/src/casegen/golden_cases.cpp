@@ -276,14 +276,16 @@ std::vector<Golden> goldens() {
     g.gen().max_tokens = 8;
     g.bit_exact = true;
   }
-  {  // a prompt of several tokens is one matrix-matrix product per weight; 34 rows is not a multiple
-     // of the 4-row blocks a vectorised kernel is likely to use, so the leftover rows are exercised
-    auto& g = generate("random-greedy-hidden34",
-                       "random tiny model with hidden_dim 34 (w1 and w3 have 34 rows), a 9-token prompt, greedy: the rows "
-                       "left over after blocks of 4 are computed like the others; the logits' XXH64 tells",
+  {  // a prompt of several tokens is one matrix-matrix product per weight; head_dim 6 and one KV head
+     // give wk and wv 6 rows, not a multiple of the 4-row blocks a vectorised kernel is likely to use
+    auto& g = generate("random-greedy-kv-rows6",
+                       "random q8_0 model with dim 96, 16 heads of 6 and 1 KV head (wk and wv have 6 rows), a 9-token "
+                       "prompt, greedy: quantized rows left over after blocks of 4; the logits' XXH64 tells",
                        {"RT-FWD-001", "RT-ARI-001"});
-    g.recipe = recipe("tiny", 15, "byte", "f32");
-    g.recipe->hidden_dim = 34;
+    g.recipe = recipe("tiny", 16, "byte", "q8_0");
+    g.recipe->dim = 96;
+    g.recipe->heads = 16;
+    g.recipe->kv_heads = 1;
     g.gen().prompt = "leftovers";
     g.gen().max_tokens = 6;
     g.bit_exact = true;
