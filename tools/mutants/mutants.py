@@ -477,6 +477,21 @@ class Runner:
             os.makedirs(os.path.join(self.work, d), exist_ok=True)
         self.build = Build(args.build, self.work, args.opt)
         self.base_obj = {}
+        self.snapshot()
+
+    def snapshot(self):
+        """Copies the harness and every input of the link into work/base/ (same relative paths), so that
+        rebuilding the build tree during a run changes neither the judge nor the mutants' other code."""
+        base = os.path.join(self.work, "base")
+        shutil.rmtree(base, ignore_errors=True)
+        inputs = [a for a in self.build.link if re.search(r"\.(o|a)$", a) and not os.path.isabs(a)]
+        for rel in inputs:
+            os.makedirs(os.path.dirname(os.path.join(base, rel)), exist_ok=True)
+            shutil.copyfile(os.path.join(self.build.dir, rel), os.path.join(base, rel))
+        os.makedirs(os.path.join(base, "bin"), exist_ok=True)
+        self.harness = os.path.join(base, "bin", "slm-harness")
+        shutil.copy2(self.build.slm, self.harness)
+        self.base = base
 
     def _compile(self, rel, text, obj):
         src = os.path.join(ROOT, rel)
@@ -507,7 +522,8 @@ class Runner:
         """Returns 'ok', 'no-compile' or 'identical-object'; on ok, work/bin/slm is the mutant."""
         mutated = text[:c["start"]] + c["replacement"] + text[c["end"]:]
         src = os.path.join(ROOT, c["file"])
-        member, lib_abs, lib_rel = self.build.member(src)
+        member, _, lib_rel = self.build.member(src)
+        lib_abs = os.path.join(self.base, lib_rel)
         mdir = os.path.join(self.work, "obj", "m")
         shutil.rmtree(mdir, ignore_errors=True)
         os.makedirs(mdir)
@@ -527,14 +543,14 @@ class Runner:
             binary = os.path.join(self.work, "bin", "slm")
             link = [lib if a == lib_rel else a for a in self.build.link]
             link[link.index("-o") + 1] = binary
-            rc, out = run(link + ["-fuse-ld=" + self.args.linker] if self.args.linker else link, cwd=self.build.dir,
+            rc, out = run(link + ["-fuse-ld=" + self.args.linker] if self.args.linker else link, cwd=self.base,
                           timeout=300)
             if rc != 0:
                 raise SystemExit("link failed:\n" + out)
         return "ok", ""
 
     def conform(self, binary, fail_fast=True):
-        cmd = [self.build.slm, "conform", "--runtime", f"cmd:{binary} protocol", "--cases",
+        cmd = [self.harness, "conform", "--runtime", f"cmd:{binary} protocol", "--cases",
                os.path.join(ROOT, "conformance", "cases"), "--report", "", "--cache", os.path.join(self.work, "cache"),
                "--no-progress", "--timeout", str(self.args.case_timeout)]
         if fail_fast:
@@ -578,6 +594,10 @@ def pct(s):
 def write_reports(out_dir, rows, meta):
     os.makedirs(out_dir, exist_ok=True)
     total = score(rows)
+    kinds = {}
+    for r in rows:
+        if r["outcome"] == "equivalent":
+            kinds[r["kind"]] = kinds.get(r["kind"], 0) + 1
     by_ch, by_file = {}, {}
     for r in rows:
         by_ch.setdefault(r["chapter"], []).append(r)
@@ -600,6 +620,11 @@ def write_reports(out_dir, rows, meta):
          f"{total['identical_object']} with identical object code; {total['no_compile']} did not compile).", "",
          "Score over every mutant that compiled to different code, equivalent ones counted as survivors: "
          + (f"{100 * total['killed'] / (total['judged'] + total['equivalent']):.1f}%." if total['judged'] + total['equivalent'] else "n/a."), "",
+         "Explained survivors by kind (tools/mutants/equivalent.json): "
+         + (", ".join(f"{k} {n}" for k, n in sorted(kinds.items())) if kinds else "none") + ". *equivalent*: no behaviour "
+         "changes; *unreachable*: code the protocol speaker never runs (writers, CLI helpers); *platform*: differs only on "
+         "another host (no AVX2, 32-bit); *message-only*: only a diagnostic's free text; *unjudged*: a measured value or an "
+         "answer field the judge does not compare; *undefined-behaviour*: a stray write that changes no answer.", "",
          "## Per spec chapter", "", "| chapter | killed | survived | equivalent | identical object | no compile | score |",
          "|---|---:|---:|---:|---:|---:|---:|"]
     for k, v in doc["chapters"].items():
@@ -614,7 +639,7 @@ def write_reports(out_dir, rows, meta):
         if not sel:
             L.append("None.")
         for r in sel:
-            L += [f"- `{r['file']}:{r['line']}` {r['op']} `{r['key']}`" + (f" (near {r['rule_hint']})" if r["rule_hint"] else "") + (f" — {r['reason']}" if r.get("reason") else ""),
+            L += [f"- `{r['file']}:{r['line']}` {r['op']} `{r['key']}`" + (f" (near {r['rule_hint']})" if r["rule_hint"] else "") + (f" — {r['kind']}: {r['reason']}" if r.get("reason") else ""),
                   "  ```", "  - " + r["before"].replace("\n", "\n    "), "  + " + r["after"].replace("\n", "\n    "), "  ```"]
     L += ["", "## Every mutant", "", "| # | file:line | operator | outcome | by |", "|---:|---|---|---|---|"]
     for i, r in enumerate(rows):
@@ -642,10 +667,14 @@ def main():
     ap.add_argument("--case-timeout", type=float, default=10, help="slm conform --timeout")
     ap.add_argument("--mutant-timeout", type=float, default=600, help="seconds for one mutant's whole suite run")
     ap.add_argument("--list", action="store_true", help="print the chosen mutants and stop")
+    ap.add_argument("--relabel", metavar="MUTANTS_JSON", help="apply equivalent.json again to a report's survivors and "
+                    "rewrite the report (nothing is built or run)")
+    ap.add_argument("--rerun", metavar="MUTANTS_JSON", help="a previous report's mutants.json of the same choice: run again only "
+                    "its survivors and equivalent mutants (new cases can only kill more), keep the other outcomes")
     args = ap.parse_args()
 
     chapters = load_json(os.path.join(HERE, "chapters.json"), {})["files"]
-    equivalent = {e["key"]: e["reason"] for e in load_json(os.path.join(HERE, "equivalent.json"), {"mutants": []})["mutants"]}
+    equivalent = {e["key"]: (e["kind"], e["reason"]) for e in load_json(os.path.join(HERE, "equivalent.json"), {"mutants": []})["mutants"]}
     texts, all_cands = {}, []
     for rel in sorted(chapters):
         if args.only_file and rel not in args.only_file:
@@ -671,16 +700,42 @@ def main():
         print(f"{len(chosen)} of {len(all_cands)} candidates")
         return 0
 
+    if args.relabel:
+        doc = load_json(args.relabel, None)
+        for r in doc["mutants"]:
+            if r["outcome"] in ("survived", "equivalent"):
+                for k in ("kind", "reason"):
+                    r.pop(k, None)
+                r["outcome"] = "survived"
+                if r["key"] in equivalent:
+                    r["outcome"], r["kind"], r["reason"] = "equivalent", equivalent[r["key"]][0], equivalent[r["key"]][1]
+        meta = {k: doc[k] for k in ("seed", "candidates", "selected", "command")}
+        write_reports(args.report, doc["mutants"], meta)
+        s = score(doc["mutants"])
+        print(f"score {pct(s)}: {s['killed']} killed, {s['survived']} survived, {s['equivalent']} equivalent")
+        return 0
+
     runner = Runner(args)
-    rc, out = runner.conform(runner.build.slm, fail_fast=False)
+    rc, out = runner.conform(runner.build.slm, fail_fast=False)  # the unmutated runtime passes
     if rc != 0:
         print("mutants.py: the unmutated runtime fails the suite; fix that first:\n" + out[-3000:], file=sys.stderr)
         return 2
+    previous = {}
+    if args.rerun:
+        previous = {r["key"]: r for r in load_json(args.rerun, {"mutants": []})["mutants"]}
+        if [c["key"] for c in chosen] != list(previous):
+            print("mutants.py: --rerun needs a report of the same choice (seed, count, sources)", file=sys.stderr)
+            return 2
     rows, timing, t_all = [], [], time.time()
     for i, c in enumerate(chosen):
         t0, w0 = time.time(), LOCK_WAIT[0]
         row = {k: c[k] for k in ("key", "file", "line", "op", "rule_hint", "before", "after")}
         row["chapter"] = chapters[c["file"]]
+        old = previous.get(c["key"])
+        if old and old["outcome"] not in ("survived", "equivalent"):
+            row.update({k: old[k] for k in ("outcome", "by") if k in old})
+            rows.append(row)
+            continue
         status, out = runner.build_mutant(c, texts[c["file"]])
         t1 = time.time()
         if status != "ok":
@@ -693,7 +748,7 @@ def main():
                 row["by"] = first_failure(out)
                 row["outcome"] = "timeout" if row["by"].startswith("TIMEOUT") else "killed"
             elif c["key"] in equivalent:
-                row["outcome"], row["reason"] = "equivalent", equivalent[c["key"]]
+                row["outcome"], row["kind"], row["reason"] = "equivalent", equivalent[c["key"]][0], equivalent[c["key"]][1]
             else:
                 row["outcome"] = "survived"
         t2 = time.time()
