@@ -237,6 +237,17 @@ slm::Status write_eval_cases(const fs::path& root) {
       return s;
     }
   }
+  // "trim" drops whitespace at both ends: " a " (three tokens of " a time.") must match "a".
+  {
+    const std::string set = json{{"slm_eval", 1}, {"name", "trim"}}.dump() + "\n" +
+                            json{{"id", "both-ends"}, {"prompt", "Once upon"}, {"expected", "a"}, {"max_tokens", 3}, {"match", "trim"}}.dump() +
+                            "\n";
+    if (auto s = write_eval(root, {"eval/hello-trim", "an output with whitespace at both ends, compared trimmed: passes",
+                                   set, &hello_shared, {}, std::nullopt, std::nullopt, {"RT-EVAL-003"}});
+        !s.ok()) {
+      return s;
+    }
+  }
   // A set file that does not exist: an I/O error, not a crash or an empty set.
   {
     EvalCaseSpec absent{"eval/set-absent", "the set file does not exist: E_IO_READ", "", &hello_shared, {}, std::nullopt,
