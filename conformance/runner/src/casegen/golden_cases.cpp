@@ -290,6 +290,19 @@ std::vector<Golden> goldens() {
     g.gen().max_tokens = 6;
     g.bit_exact = true;
   }
+  {  // rows of 36 values: not a multiple of 8 lanes, so every dot product has a tail
+    auto& g = generate("random-greedy-dim36",
+                       "random f32 model with dim 36 (6 heads of 6, 3 KV heads), a 9-token prompt, greedy: each dot product "
+                       "ends with 4 values after its groups of 8, added in lane order; the logits' XXH64 tells",
+                       {"RT-FWD-001", "RT-ARI-001"});
+    g.recipe = recipe("tiny", 17, "byte", "f32");
+    g.recipe->dim = 36;
+    g.recipe->heads = 6;
+    g.recipe->kv_heads = 3;
+    g.gen().prompt = "leftovers";
+    g.gen().max_tokens = 6;
+    g.bit_exact = true;
+  }
   struct Sampling {
     const char* id;
     float temperature;
