@@ -656,7 +656,7 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build", "default"), help="built CMake/Ninja tree with bin/slm")
     ap.add_argument("--work", default=os.path.join(ROOT, "build", "mutants"), help="scratch folder (mutant sources, objects, binaries)")
     ap.add_argument("--seed", type=int, default=16)
-    ap.add_argument("--count", type=int, default=240, help="mutants to choose")
+    ap.add_argument("--count", type=int, default=300, help="mutants to choose (about; a larger count chooses a superset)")
     ap.add_argument("--keys", help="a file of mutant keys (one a line, # comments): run exactly these")
     ap.add_argument("--only-file", action="append", default=[], help="restrict to these source files (repeatable)")
     ap.add_argument("--require-killed", action="store_true", help="exit 1 unless every mutant run is killed")
@@ -667,6 +667,8 @@ def main():
     ap.add_argument("--case-timeout", type=float, default=10, help="slm conform --timeout")
     ap.add_argument("--mutant-timeout", type=float, default=600, help="seconds for one mutant's whole suite run")
     ap.add_argument("--list", action="store_true", help="print the chosen mutants and stop")
+    ap.add_argument("--reuse", metavar="MUTANTS_JSON", action="append", default=[], help="take the outcome of every mutant a previous report has (for a "
+                    "larger --count: the choice grows as a superset) and run only the others")
     ap.add_argument("--relabel", metavar="MUTANTS_JSON", help="apply equivalent.json again to a report's survivors and "
                     "rewrite the report (nothing is built or run)")
     ap.add_argument("--rerun", metavar="MUTANTS_JSON", help="a previous report's mutants.json of the same choice: run again only "
@@ -726,14 +728,19 @@ def main():
         if [c["key"] for c in chosen] != list(previous):
             print("mutants.py: --rerun needs a report of the same choice (seed, count, sources)", file=sys.stderr)
             return 2
+    reused = {r["key"]: r for path in args.reuse for r in load_json(path, {"mutants": []})["mutants"]}
     rows, timing, t_all = [], [], time.time()
     for i, c in enumerate(chosen):
         t0, w0 = time.time(), LOCK_WAIT[0]
         row = {k: c[k] for k in ("key", "file", "line", "op", "rule_hint", "before", "after")}
         row["chapter"] = chapters[c["file"]]
-        old = previous.get(c["key"])
-        if old and old["outcome"] not in ("survived", "equivalent"):
+        old = previous.get(c["key"]) or reused.get(c["key"])
+        if old and (c["key"] in reused or old["outcome"] not in ("survived", "equivalent")):
             row.update({k: old[k] for k in ("outcome", "by") if k in old})
+            if row["outcome"] in ("survived", "equivalent"):  # equivalent.json as it is now
+                row["outcome"] = "survived"
+                if c["key"] in equivalent:
+                    row["outcome"], row["kind"], row["reason"] = "equivalent", equivalent[c["key"]][0], equivalent[c["key"]][1]
             rows.append(row)
             continue
         status, out = runner.build_mutant(c, texts[c["file"]])

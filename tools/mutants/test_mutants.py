@@ -68,6 +68,8 @@ class Choice(unittest.TestCase):
         self.assertEqual(a, b)
         self.assertNotEqual(a, c)
         self.assertGreaterEqual(len(a), 200)
+        # a larger count chooses a superset (what --reuse relies on)
+        self.assertLessEqual(set(a), {x["key"] for x in mutants.select(self.cands, 300, 16)})
         self.assertTrue({"reduction-order", "rounding", "swapped-args", "dropped-check", "early-return",
                          "relational", "logical", "constant"} <= {x["op"] for x in mutants.select(self.cands, 240, 16)})
 
