@@ -11,7 +11,7 @@ FUZZ_BUILD ?= build/fuzz
 FUZZ_SECONDS ?= 60
 CAMPAIGN_SECONDS ?= 600
 
-.PHONY: deps deps-demo deps-bench build demo test unit wasm-build wasm-module wasm-check fuzz-build fuzz-ci fuzz bench bench-build bench-plots check-build-types clean
+.PHONY: deps deps-demo deps-bench build demo test unit mutants mutants-sample wasm-build wasm-module wasm-check fuzz-build fuzz-ci fuzz bench bench-build bench-plots check-build-types clean
 
 # Package groups (scripts/install-deps): `demo` is what configuring and building `slm` and running
 # scripts/demo need; `test` adds what `make test` needs (Chromium, Emscripten, clang/libFuzzer, ...).
@@ -77,7 +77,20 @@ fuzz-ci: fuzz-build
 fuzz: fuzz-build
 	scripts/fuzz-run --build $(FUZZ_BUILD) --seconds $(CAMPAIGN_SECONDS) --merge --report reports/fuzz/campaign.md
 
-test: unit wasm-check fuzz-ci
+# Mutation score of the conformance suite (tools/mutants/mutants.py): seeded bugs in the runtime, each
+# relinked into its own `slm` from $(BUILD)'s objects and judged by `slm conform`. The sources are only
+# read (mutants live in build/mutants/). `mutants` runs the full set and writes reports/mutants/;
+# `mutants-sample` (in `make test`) runs a fixed sample of about 20 that must all be killed.
+MUTANTS_PYTHON ?= /usr/bin/python3
+mutants: deps-demo
+	cmake --preset default >/dev/null
+	cmake --build $(BUILD) -j$(JOBS) --target slm
+	$(MUTANTS_PYTHON) tools/mutants/mutants.py --build $(BUILD)
+
+mutants-sample: build
+	$(MUTANTS_PYTHON) tools/mutants/mutants.py --build $(BUILD) --keys tools/mutants/sample.txt --require-killed --report ''
+
+test: unit mutants-sample wasm-check fuzz-ci
 
 # Benchmarks write reports/bench/ (see bench/README.md): JSON from each script, then SVG plots and
 # index.md from that JSON (bench/plots.py). Builds only what they run. BENCH_THREADS is the list of

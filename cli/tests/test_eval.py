@@ -111,8 +111,13 @@ class Eval(unittest.TestCase):
         for name in sorted(os.listdir(root)):
             with self.subTest(case=name):
                 case = json.load(open(os.path.join(root, name, "expected.json")))
+                if "absent" in case["set"]:
+                    continue  # no set file: an I/O error, nothing for the port to read
                 data = open(os.path.join(root, name, "set.jsonl"), "rb").read()
                 expect = case["expect"]
+                if expect["outcome"] == "reject" and expect["codes"] != ["E_EVAL_SET"]:
+                    eval_port.parse_set(data)  # the set is fine; another input (a baseline) is refused
+                    continue
                 if expect["outcome"] == "reject":
                     with self.assertRaises(eval_port.EvalError) as err:
                         eval_port.parse_set(data)

@@ -118,6 +118,9 @@ std::vector<NegativeCase> make_negatives() {
          });
   b.edit("limits/tokenizer-size", ErrorCode::E_LIMIT_TOKENIZER_SIZE, "tokenizer_length 16 MiB + 1", base,
          [](Bytes& f) { set_u64(f, hdr::kTokenizerLength, (16ull << 20) + 1); });
+  // At the limit the length is allowed (check 12) and the section then runs past the file (check 13).
+  b.edit("limits/tokenizer-size-at-limit", ErrorCode::E_SECTION_RANGE, "tokenizer_length exactly 16 MiB: within the limit, past the end",
+         base, [](Bytes& f) { set_u64(f, hdr::kTokenizerLength, 16ull << 20); });
 
   // Section table (checks 13-14)
   b.edit("sections/tokenizer-out-of-range", ErrorCode::E_SECTION_RANGE, "tokenizer section runs past the end",

@@ -291,6 +291,28 @@ slm::Status write_adapter_cases(const fs::path& root) {
     for (const auto& f : failures) {
       if (auto s = write_apply_failure(root, f, parent, parent_path); !s.ok()) return s;
     }
+    // A37 is checked per step on W' of that step: two dense adapters each add 2e38 to the same
+    // entry, finite after step 1, +inf after step 2. A runtime that checks a step on a later
+    // step's sum fails at step 1 instead.
+    slmgen::AdapterOptions dense;
+    dense.kind = slm::AdapterKind::DENSE;
+    dense.seed = 41;
+    slm::Adapter d1 = slmgen::generate_adapter(info, dense);
+    for (auto& v : d1.entries[0].values) v = 2e38f;
+    const Bytes dense1 = slm::write_adapter(d1);
+    auto model2 = slm::read_model(parent);
+    if (!model2.ok()) return in_case("stack-overflow", model2.status());
+    auto big = slm::apply_adapters(model2.value(), std::vector<Bytes>{dense1});
+    if (!big.ok()) return in_case("stack-overflow", big.status());
+    const auto validated_big = slm::validate_model(big->descendant, {.verify_digest = true});
+    if (!validated_big.ok()) return in_case("stack-overflow", validated_big.status());
+    slm::Adapter d2 = slmgen::generate_adapter(validated_big.value(), dense);
+    d2.entries = d1.entries;  // bound to step 1's descendant, the same 2e38 deltas
+    const ApplyFailure overflow{"adapters/apply-stack-second-overflows",
+                                "two dense adapters each add 2e38 to the same entry: finite after step 1, +inf after step 2, "
+                                "so E_ADP_APPLY_NONFINITE at step 2",
+                                {{"first.adp", dense1}, {"second.adp", slm::write_adapter(d2)}}, 2, {"RT-ADP-006"}};
+    if (auto s = write_apply_failure(root, overflow, parent, parent_path); !s.ok()) return s;
     cases.push_back({"adapters/apply-stack", "sparse then low-rank: adapter 2 binds to the descendant of adapter 1; lineage lists both",
                      {{"first.asp", a1}, {"second.alr", a2}}, {"RT-ADP-005", "RT-ADP-007"}, std::nullopt, std::nullopt,
                      shared_parent, parent_path});

@@ -70,17 +70,21 @@ struct EvalCaseSpec {
   std::optional<std::string> baseline;                 // baseline.json text
   std::vector<std::string> rules;
   bool bit_exact = false;
+  bool set_absent = false;  // the set file does not exist (set_text unused)
 };
 
 slm::Status write_eval(const fs::path& root, const EvalCaseSpec& e, std::string* reproducible = nullptr) {
   const fs::path dir = root / e.id;
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (auto s = slm::write_text_atomically((dir / "set.jsonl").string(), e.set_text); !s.ok()) return s;
+  const std::string set_name = e.set_absent ? "missing.jsonl" : "set.jsonl";
+  if (!e.set_absent) {
+    if (auto s = slm::write_text_atomically((dir / set_name).string(), e.set_text); !s.ok()) return s;
+  }
   Request r;
   r.path = e.parent->path;
   ops::Eval::Params p;
-  p.set = (dir / "set.jsonl").string();
+  p.set = (dir / set_name).string();
   for (const auto& [name, bytes] : e.adapters) {
     if (auto s = slm::write_file_atomically((dir / name).string(), bytes); !s.ok()) return s;
     p.adapters.push_back((dir / name).string());
@@ -98,7 +102,7 @@ slm::Status write_eval(const fs::path& root, const EvalCaseSpec& e, std::string*
   json expected = {{"id", e.id}, {"spec_version", kCaseSpecVersion}, {"description", e.description}, {"op", "eval"}};
   expected["level"] = a.accepted ? "L5" : "L3";
   expected["input"] = e.parent->input;
-  expected["set"] = file_input(dir, "set.jsonl");
+  expected["set"] = e.set_absent ? json{{"absent", set_name}} : file_input(dir, set_name);
   if (!e.adapters.empty()) {
     json adapters = json::array();
     for (const auto& x : e.adapters) adapters.push_back(file_input(dir, x.first));
@@ -190,7 +194,7 @@ slm::Status write_eval_cases(const fs::path& root) {
     if (entry.prompt == "2+2=") c["must_pass"] = true;
     hello_set += c.dump() + "\n";
   }
-  std::string hello_parent_sidecar;
+  std::string hello_parent_sidecar, hello_fix_sidecar;
   if (auto s = write_eval(root, {"eval/hello-parent", "the buggy parent answers 2+2=5: 2/3 pass, the gate fails (pass rate, must-pass sum)",
                                  hello_set, &hello_parent, {}, std::nullopt, std::nullopt, all},
                           &hello_parent_sidecar);
@@ -206,7 +210,50 @@ slm::Status write_eval_cases(const fs::path& root) {
                          std::string("through the ") + name + " fix, judged against the parent's sidecar: 3/3, gate passes, no regression",
                          hello_set, &hello_shared, {{file, fix.value()}}, std::nullopt, baseline_of(hello_parent_sidecar),
                          {"RT-EVAL-002", "RT-EVAL-005", "RT-EVAL-006"}};
-    if (auto s = write_eval(root, c); !s.ok()) return s;
+    if (auto s = write_eval(root, c, &hello_fix_sidecar); !s.ok()) return s;
+  }
+  // The parent judged against the fix's sidecar: the sum passed there and fails here, a regression.
+  if (auto s = write_eval(root, {"eval/hello-regression", "the buggy parent against the fixed model's sidecar: the sum regresses, "
+                                                          "the gate names it",
+                                 hello_set, &hello_shared, {}, std::nullopt, baseline_of(hello_fix_sidecar), {"RT-EVAL-005"}});
+      !s.ok()) {
+    return s;
+  }
+  // A baseline whose reproducible part holds a float under a key nothing else reads, its digest
+  // matching: only the "integers only" check of SLM-EVAL-004 refuses it. Canonical JSON writes a
+  // float as null (eval.md 2), and nlohmann::json keeps keys sorted, as canonical JSON does.
+  {
+    nlohmann::json r = nlohmann::json::parse(hello_parent_sidecar);
+    r["note"] = nullptr;
+    const std::string digest = sha256_of(r.dump());
+    r["note"] = 0.5;
+    const std::string baseline = json{{"slm_eval_sidecar", 1}, {"reproducible_digest", digest},
+                                      {"reproducible", json::parse(r.dump())}, {"measured", json::object()}}
+                                     .dump(2) + "\n";
+    if (auto s = write_eval(root, {"eval/baseline-float", "a baseline whose reproducible part holds a float (its digest matches): "
+                                                          "E_EVAL_SIDECAR",
+                                   hello_set, &hello_shared, {}, std::nullopt, baseline, {"SLM-EVAL-004"}});
+        !s.ok()) {
+      return s;
+    }
+  }
+  // "trim" drops whitespace at both ends: " a " (three tokens of " a time.") must match "a".
+  {
+    const std::string set = json{{"slm_eval", 1}, {"name", "trim"}}.dump() + "\n" +
+                            json{{"id", "both-ends"}, {"prompt", "Once upon"}, {"expected", "a"}, {"max_tokens", 3}, {"match", "trim"}}.dump() +
+                            "\n";
+    if (auto s = write_eval(root, {"eval/hello-trim", "an output with whitespace at both ends, compared trimmed: passes",
+                                   set, &hello_shared, {}, std::nullopt, std::nullopt, {"RT-EVAL-003"}});
+        !s.ok()) {
+      return s;
+    }
+  }
+  // A set file that does not exist: an I/O error, not a crash or an empty set.
+  {
+    EvalCaseSpec absent{"eval/set-absent", "the set file does not exist: E_IO_READ", "", &hello_shared, {}, std::nullopt,
+                        std::nullopt, {"SLM-IO-001"}};
+    absent.set_absent = true;
+    if (auto s = write_eval(root, absent); !s.ok()) return s;
   }
   {
     const std::string sampled = json{{"slm_eval", 1}, {"name", "hello-sampled"},
@@ -313,10 +360,41 @@ slm::Status write_eval_cases(const fs::path& root) {
       {"bad-id", header + "{\"id\": \"a b\", \"prompt\": \"x\", \"expected\": \"y\"}\n"},
       {"top-p-zero", header + "{\"id\": \"a\", \"prompt\": \"x\", \"expected\": \"y\", \"top_p\": 0}\n"},
       {"empty-line", header + good + "\n" + "{\"id\": \"b\", \"prompt\": \"x\", \"expected\": \"y\"}\n"},
+      // one past each range of section 2 (the mutation run found these unchecked)
+      {"temperature-over", header + "{\"id\": \"a\", \"prompt\": \"x\", \"expected\": \"y\", \"temperature\": 100.5}\n"},
+      {"max-tokens-over", header + "{\"id\": \"a\", \"prompt\": \"x\", \"expected\": \"y\", \"max_tokens\": 4097}\n"},
+      {"top-p-over", header + "{\"id\": \"a\", \"prompt\": \"x\", \"expected\": \"y\", \"top_p\": 1.5}\n"},
+      {"stop-too-long", header + json{{"id", "a"}, {"prompt", "x"}, {"expected", "y"}, {"stop", {std::string(65, 's')}}}.dump() + "\n"},
+      {"stop-too-many", header + json{{"id", "a"}, {"prompt", "x"}, {"expected", "y"}, {"stop", std::vector<std::string>(9, "s")}}.dump() + "\n"},
+      {"tag-too-long", header + json{{"id", "a"}, {"prompt", "x"}, {"expected", "y"}, {"tags", {std::string(65, 't')}}}.dump() + "\n"},
+      {"tags-too-many", header + json{{"id", "a"}, {"prompt", "x"}, {"expected", "y"}, {"tags", std::vector<std::string>(17, "t")}}.dump() + "\n"},
+      {"id-too-long", header + json{{"id", std::string(129, 'i')}, {"prompt", "x"}, {"expected", "y"}}.dump() + "\n"},
+      {"name-too-long", json{{"slm_eval", 1}, {"name", std::string(65, 'n')}}.dump() + "\n" + good},
+      {"match-unknown", header + "{\"id\": \"a\", \"prompt\": \"x\", \"expected\": \"y\", \"match\": \"fuzzy\"}\n"},
   };
   for (const auto& [name, text] : faults) {
     if (auto s = write_eval(root, {std::string("eval/set-") + name, std::string("a set file with one fault (") + name + "): E_EVAL_SET, its line's offset",
                                    text, &hello_shared, {}, std::nullopt, std::nullopt, {"SLM-EVAL-001"}});
+        !s.ok()) {
+      return s;
+    }
+  }
+  // ---- every range of section 2 at its limit: accepted. Control characters in `expected` must be
+  // escaped as \u00XX in canonical JSON, or the case digest differs (RT-EVAL-001) ----
+  {
+    const json limits_case = {{"id", std::string(128, 'i')},
+                              {"prompt", "x"},
+                              {"expected", "\x01y\x1f"},
+                              {"tags", std::vector<std::string>(16, std::string(64, 't'))},
+                              {"stop", std::vector<std::string>(8, std::string(64, 's'))},
+                              {"max_tokens", 2}};
+    const json hot_case = {{"id", "hot"}, {"prompt", "x"}, {"expected", "y"}, {"temperature", 100}, {"top_p", 1},
+                           {"seed", 3}, {"max_tokens", 2}};
+    const std::string set = json{{"slm_eval", 1}, {"name", std::string(64, 'n')}}.dump() + "\n" + limits_case.dump() + "\n" +
+                            hot_case.dump() + "\n";
+    if (auto s = write_eval(root, {"eval/set-at-limits", "every string and number of a set at the upper end of its range is accepted; "
+                                                          "control characters in a case digest are escaped",
+                                   set, &hello_shared, {}, std::nullopt, std::nullopt, {"SLM-EVAL-001", "RT-EVAL-001"}});
         !s.ok()) {
       return s;
     }

@@ -276,6 +276,31 @@ std::vector<Golden> goldens() {
     g.gen().max_tokens = 8;
     g.bit_exact = true;
   }
+  {  // a prompt of several tokens is one matrix-matrix product per weight; head_dim 6 and one KV head
+     // give wk and wv 6 rows, not a multiple of the 4-row blocks a vectorised kernel is likely to use
+    auto& g = generate("random-greedy-kv-rows6",
+                       "random q8_0 model with dim 96, 16 heads of 6 and 1 KV head (wk and wv have 6 rows), a 9-token "
+                       "prompt, greedy: quantized rows left over after blocks of 4 are computed like the others",
+                       {"RT-FWD-001", "RT-ARI-001"});
+    g.recipe = recipe("tiny", 16, "byte", "q8_0");
+    g.recipe->dim = 96;
+    g.recipe->heads = 16;
+    g.recipe->kv_heads = 1;
+    g.gen().prompt = "leftovers";
+    g.gen().max_tokens = 6;
+  }
+  {  // rows of 36 values: not a multiple of 8 lanes, so every dot product has a tail
+    auto& g = generate("random-greedy-dim36",
+                       "random f32 model with dim 36 (6 heads of 6, 3 KV heads), a 9-token prompt, greedy: each dot product "
+                       "ends with 4 values after its groups of 8, added in lane order",
+                       {"RT-FWD-001", "RT-ARI-001"});
+    g.recipe = recipe("tiny", 17, "byte", "f32");
+    g.recipe->dim = 36;
+    g.recipe->heads = 6;
+    g.recipe->kv_heads = 3;
+    g.gen().prompt = "leftovers";
+    g.gen().max_tokens = 6;
+  }
   struct Sampling {
     const char* id;
     float temperature;
