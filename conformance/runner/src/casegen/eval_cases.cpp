@@ -371,6 +371,27 @@ slm::Status write_eval_cases(const fs::path& root) {
       {"id-too-long", header + json{{"id", std::string(129, 'i')}, {"prompt", "x"}, {"expected", "y"}}.dump() + "\n"},
       {"name-too-long", json{{"slm_eval", 1}, {"name", std::string(65, 'n')}}.dump() + "\n" + good},
       {"match-unknown", header + "{\"id\": \"a\", \"prompt\": \"x\", \"expected\": \"y\", \"match\": \"fuzzy\"}\n"},
+      // each remaining check of eval.md 1, in order (the mutation run found these unchecked)
+      {"empty-file", ""},
+      {"byte-order-mark", "\xEF\xBB\xBF" + header + good},
+      {"lone-surrogate", header + "{\"id\": \"a\", \"prompt\": \"\\ud800\", \"expected\": \"y\"}\n"},
+      {"not-an-object", header + good + "[]\n"},
+      // 100,000 brackets: a reader that recurses per level must not overflow its stack on them
+      {"deep-nesting", header + "{\"id\": \"a\", \"prompt\": \"x\", \"expected\": \"y\", \"tags\": " + std::string(100000, '[') +
+                           std::string(100000, ']') + "}\n"},
+      {"header-unknown-key", "{\"slm_eval\": 1, \"name\": \"faulty\", \"version\": 1}\n" + good},
+      {"header-version-2", "{\"slm_eval\": 2, \"name\": \"faulty\"}\n" + good},
+      {"name-uppercase", "{\"slm_eval\": 1, \"name\": \"Faulty\"}\n" + good},
+      {"name-colon", "{\"slm_eval\": 1, \"name\": \"a:b\"}\n" + good},
+      {"description-number", "{\"slm_eval\": 1, \"name\": \"faulty\", \"description\": 5}\n" + good},
+      {"defaults-not-object", "{\"slm_eval\": 1, \"name\": \"faulty\", \"defaults\": []}\n" + good},
+      {"defaults-unknown-key", "{\"slm_eval\": 1, \"name\": \"faulty\", \"defaults\": {\"expected\": \"y\"}}\n" + good},
+      {"defaults-top-p-zero", "{\"slm_eval\": 1, \"name\": \"faulty\", \"defaults\": {\"top_p\": 0}}\n" + good},
+      {"prompt-number", header + "{\"id\": \"a\", \"prompt\": 5, \"expected\": \"y\"}\n"},
+      {"must-pass-string", header + "{\"id\": \"a\", \"prompt\": \"x\", \"expected\": \"y\", \"must_pass\": \"yes\"}\n"},
+      {"top-k-negative", header + "{\"id\": \"a\", \"prompt\": \"x\", \"expected\": \"y\", \"top_k\": -1}\n"},
+      {"seed-negative", header + "{\"id\": \"a\", \"prompt\": \"x\", \"expected\": \"y\", \"seed\": -1}\n"},
+      {"temperature-negative", header + "{\"id\": \"a\", \"prompt\": \"x\", \"expected\": \"y\", \"temperature\": -0.5}\n"},
   };
   for (const auto& [name, text] : faults) {
     if (auto s = write_eval(root, {std::string("eval/set-") + name, std::string("a set file with one fault (") + name + "): E_EVAL_SET, its line's offset",
