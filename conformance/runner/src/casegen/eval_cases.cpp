@@ -212,6 +212,24 @@ slm::Status write_eval_cases(const fs::path& root) {
                          {"RT-EVAL-002", "RT-EVAL-005", "RT-EVAL-006"}};
     if (auto s = write_eval(root, c, &hello_fix_sidecar); !s.ok()) return s;
   }
+  // An invalid parent under an adapter: the parent's own error (adapters.md 6: a parent is fully
+  // validated before any adapter check, since A34 compares content digests), not the adapter's.
+  {
+    const std::string id = "eval/parent-invalid-with-adapter";
+    auto fix = fix_adapter(hello_parent_bytes, hello.value(), slm::AdapterKind::SPARSE);
+    if (!fix.ok()) return in_case(id, fix.status());
+    Bytes broken = hello_parent_bytes;
+    broken.back() ^= 0x01;  // the last tensor's last byte: the file checksum no longer matches
+    std::error_code ec;
+    fs::create_directories(root / id, ec);
+    if (auto s = slm::write_file_atomically((root / id / "model.slm").string(), broken); !s.ok()) return s;
+    const Parent bad{json{{"file", "model.slm"}, {"sha256", slm::to_hex(slm::sha256(broken))}}, (root / id / "model.slm").string()};
+    if (auto s = write_eval(root, {id, "the parent fails full validation (its checksum) under a valid sparse fix: the parent's code, before any adapter check",
+                                   hello_set, &bad, {{"fix.asp", fix.value()}}, std::nullopt, std::nullopt, {"RT-ADP-005"}});
+        !s.ok()) {
+      return s;
+    }
+  }
   // The parent judged against the fix's sidecar: the sum passed there and fails here, a regression.
   if (auto s = write_eval(root, {"eval/hello-regression", "the buggy parent against the fixed model's sidecar: the sum regresses, "
                                                           "the gate names it",
