@@ -107,6 +107,13 @@ std::vector<NegativeCase> make_negatives() {
          [](Bytes& f) { f[200] = 1; });
   b.edit("header/reserved-word", ErrorCode::E_HDR_RESERVED, "reserved word at 116 is non-zero", base,
          [](Bytes& f) { set_u32(f, hdr::kReserved1, 7); });
+  // the last byte of each reserved range: a reader that checks one byte short misses these
+  b.edit("header/reserved0-last-byte", ErrorCode::E_HDR_RESERVED, "byte 103, the last of the reserved word at 100, is 1", base,
+         [](Bytes& f) { f[hdr::kReserved0 + 3] = 1; });
+  b.edit("header/reserved1-last-byte", ErrorCode::E_HDR_RESERVED, "byte 119, the last of the reserved word at 116, is 1", base,
+         [](Bytes& f) { f[hdr::kReserved1 + 3] = 1; });
+  b.edit("header/reserved-tail-last-byte", ErrorCode::E_HDR_RESERVED, "byte 255, the last of the header, is 1", base,
+         [](Bytes& f) { f[slm::kHeaderLength - 1] = 1; });
   b.edit("limits/vocab-size", ErrorCode::E_LIMIT_HPARAM, "vocab_size 2^20 + 1", base,
          [](Bytes& f) { set_u32(f, hdr::kVocabSize, (1u << 20) + 1); });
   b.edit("limits/dim", ErrorCode::E_LIMIT_HPARAM, "dim 2^31", base, [](Bytes& f) { set_u32(f, hdr::kDim, 1u << 31); });
