@@ -146,6 +146,8 @@ std::vector<NegativeCase> make_negatives() {
          [](Bytes& f) { set_u32(f, tokenizer_at(f), 3); });
   b.edit("tokenizer/reserved-flag", ErrorCode::E_TOK_RESERVED, "tokenizer flag bit 1", base,
          [](Bytes& f) { set_u32(f, tokenizer_at(f) + 4, 2); });
+  b.edit("tokenizer/reserved-word", ErrorCode::E_TOK_RESERVED, "the reserved word at tokenizer offset 20 is 1", base,
+         [](Bytes& f) { set_u32(f, tokenizer_at(f) + 20, 1); });
   b.edit("tokenizer/piece-count-bomb", ErrorCode::E_LIMIT_VOCAB, "n_pieces 2^32 - 1 in a small section", bpe,
          [](Bytes& f) { set_u32(f, tokenizer_at(f) + 8, 0xFFFFFFFFu); });
   b.edit("tokenizer/byte-kind-piece-count-bomb", ErrorCode::E_LIMIT_VOCAB, "BYTE tokenizer declaring 2^20 + 1 pieces",
