@@ -309,6 +309,8 @@ std::vector<Golden> goldens() {
     std::uint64_t seed;
   };
   for (const Sampling s : {Sampling{"temperature", 1.0f, 0, 1.0f, 7}, Sampling{"top-k", 0.9f, 5, 1.0f, 8},
+                           // two candidates at a high temperature: the second, the last kept one, is drawn often
+                           Sampling{"top-k-2", 2.0f, 2, 1.0f, 10},
                            Sampling{"top-p", 1.1f, 0, 0.7f, 9}, Sampling{"seed-zero", 1.0f, 0, 1.0f, 0}}) {
     auto& g = generate(std::string("random-sampled-") + s.id,
                        std::string("random tiny model, seeded sampling (") + s.id + "): xorshift64*, one draw per token",
