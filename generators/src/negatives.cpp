@@ -236,6 +236,11 @@ std::vector<NegativeCase> make_negatives() {
          [](Bytes& f) { set_u32(f, tokenizer_at(f) + 12, 5); });
   b.edit("tokenizer/bos-equals-eos", ErrorCode::E_TOK_SPECIAL, "eos_id equal to bos_id", base,
          [](Bytes& f) { set_u32(f, tokenizer_at(f) + 16, 1); });
+  // one past the range at each end's boundary: ids 0-2 are the specials, 3 is the first byte piece
+  b.edit("tokenizer/bos-first-byte-piece", ErrorCode::E_TOK_SPECIAL, "bos_id 3, the first byte piece", base,
+         [](Bytes& f) { set_u32(f, tokenizer_at(f) + 12, 3); });
+  b.edit("tokenizer/eos-first-byte-piece", ErrorCode::E_TOK_SPECIAL, "eos_id 3, the first byte piece", base,
+         [](Bytes& f) { set_u32(f, tokenizer_at(f) + 16, 3); });
   b.describe("tokenizer/lowercase-byte-piece", ErrorCode::E_TOK_BYTE_PIECES, "piece 13 is <0x0a>, not <0x0A>",
              bpe_opts, [](slm::ModelDescription& m) { m.tokenizer.pieces[13].bytes = "<0x0a>"; });
   b.describe("tokenizer/nan-score", ErrorCode::E_TOK_SCORE, "piece 270 has score NaN", bpe_opts,
