@@ -337,6 +337,13 @@ def candidates(rel, text):
 RARE = 20
 
 
+def covered(c, lines):
+    """Whether the suite runs any line the mutant changes."""
+    first = c["line"]
+    last = first + c["before"].count("\n")
+    return any(n in lines for n in range(first, last + 1))
+
+
 def select(all_cands, count, seed):
     """count mutants spread over the files (in proportion to their candidates, at least 2 each) and,
     within a file, over the operator classes (round robin in a seeded order)."""
@@ -452,10 +459,14 @@ def locked(path):
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
+# A sanitized mutant stops at its first error; leaks are not behaviour the suite judges.
+SANITIZER_ENV = {"ASAN_OPTIONS": "detect_leaks=0:halt_on_error=1", "UBSAN_OPTIONS": "halt_on_error=1"}
+
+
 def run(cmd, cwd=None, timeout=None):
     """subprocess.run in its own process group, killed whole on timeout or interrupt."""
     p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                         start_new_session=True)
+                         start_new_session=True, env={**os.environ, **SANITIZER_ENV})
     try:
         out, _ = p.communicate(timeout=timeout)
         return p.returncode, out
@@ -500,6 +511,8 @@ class Runner:
         with open(msrc, "w") as f:
             f.write(text)
         cmd, cwd = self.build.compile_cmd(src, msrc, obj)
+        if self.args.sanitize:
+            cmd[-4:-4] = ["-fsanitize=" + self.args.sanitize, "-fno-omit-frame-pointer"]
         rc, out = run(cmd, cwd=cwd, timeout=300)
         return rc == 0, out
 
@@ -543,20 +556,106 @@ class Runner:
             binary = os.path.join(self.work, "bin", "slm")
             link = [lib if a == lib_rel else a for a in self.build.link]
             link[link.index("-o") + 1] = binary
+            if self.args.sanitize:
+                link.append("-fsanitize=" + self.args.sanitize)
             rc, out = run(link + ["-fuse-ld=" + self.args.linker] if self.args.linker else link, cwd=self.base,
                           timeout=300)
             if rc != 0:
                 raise SystemExit("link failed:\n" + out)
         return "ok", ""
 
-    def conform(self, binary, fail_fast=True):
+    def conform(self, binary, fail_fast=True, case_timeout=None):
         cmd = [self.harness, "conform", "--runtime", f"cmd:{binary} protocol", "--cases",
                os.path.join(ROOT, "conformance", "cases"), "--report", "", "--cache", os.path.join(self.work, "cache"),
-               "--no-progress", "--timeout", str(self.args.case_timeout)]
+               "--no-progress", "--timeout", str(case_timeout or self.args.case_timeout)]
         if fail_fast:
             cmd.append("--fail-fast")
         rc, out = run(cmd, timeout=self.args.mutant_timeout)
         return rc, out
+
+    def fingerprint(self, texts):
+        """What the coverage depends on: the mutated sources, the case tree and the harness."""
+        h = hashlib.sha256()
+        for rel in sorted(texts):
+            h.update(rel.encode() + b"\0" + texts[rel].encode() + b"\0")
+        cases = os.path.join(ROOT, "conformance", "cases")
+        for d, dirs, files in os.walk(cases):
+            dirs.sort()
+            for name in sorted(files):
+                path = os.path.join(d, name)
+                h.update(os.path.relpath(path, cases).encode() + b"\0")
+                with open(path, "rb") as f:
+                    h.update(hashlib.sha256(f.read()).digest())
+        with open(self.harness, "rb") as f:
+            h.update(hashlib.sha256(f.read()).digest())
+        return h.hexdigest()
+
+    def coverage(self, texts):
+        """{file: [line, ...]}: the lines of each file that the unmutated suite runs. Every file is
+        compiled again at -O0 with --coverage into copies of its library, `slm` is relinked with
+        --coverage, the whole suite runs through it and gcov says which lines executed. A mutant on
+        no such line cannot be killed by any case (the protocol speaker never reaches it: writers,
+        CLI-only helpers, the portable kernels and SHA-256 on a host with AVX2 and libcrypto), so it
+        is counted as not covered rather than judged, as Stryker's NoCoverage and mull's default do.
+        Cached in work/coverage.json under a fingerprint of the sources, the cases and the harness."""
+        cache = os.path.join(self.work, "coverage.json")
+        key = self.fingerprint(texts)
+        old = load_json(cache, {})
+        if old.get("fingerprint") == key:
+            return {rel: set(lines) for rel, lines in old["lines"].items()}
+        cdir = os.path.join(self.work, "coverage")
+        shutil.rmtree(cdir, ignore_errors=True)
+        libs, objs = {}, {}
+        for i, rel in enumerate(sorted(texts)):
+            src = os.path.join(ROOT, rel)
+            member, lib_abs, lib_rel = self.build.member(src)
+            odir = os.path.join(cdir, "obj", str(i))
+            os.makedirs(odir)
+            obj = os.path.join(odir, member)
+            cmd, cwd = self.build.compile_cmd(src, src, obj)
+            at = cmd.index("-iquote")
+            cmd[at:at] = ["-O0", "--coverage", "-fprofile-update=atomic"]
+            with locked(self.args.lock):
+                rc, out = run(cmd, cwd=cwd, timeout=600)
+            if rc != 0:
+                raise SystemExit(f"{rel}: the coverage build does not compile:\n{out}")
+            objs[rel] = obj
+            libs.setdefault(lib_rel, (lib_abs, []))[1].append(obj)
+        link = list(self.build.link)
+        for lib_rel, (lib_abs, members) in libs.items():
+            lib = os.path.join(cdir, "lib", lib_rel)
+            os.makedirs(os.path.dirname(lib), exist_ok=True)
+            shutil.copyfile(os.path.join(self.base, lib_rel), lib)
+            rc, out = run(["ar", "r", lib] + members, timeout=120)
+            if rc != 0:
+                raise SystemExit("ar failed: " + out)
+            link = [lib if a == lib_rel else a for a in link]
+        binary = os.path.join(cdir, "slm")
+        link[link.index("-o") + 1] = binary
+        link.append("--coverage")
+        with locked(self.args.lock):
+            rc, out = run(link, cwd=self.base, timeout=600)
+        if rc != 0:
+            raise SystemExit("coverage link failed:\n" + out)
+        rc, out = self.conform(binary, fail_fast=False, case_timeout=max(60, self.args.case_timeout))
+        if rc != 0:
+            raise SystemExit("mutants.py: the coverage build fails the suite:\n" + out[-3000:])
+        lines = {}
+        for rel, obj in objs.items():
+            rc, out = run(["gcov", "--json-format", "--stdout", "--object-directory", os.path.dirname(obj), obj],
+                          cwd=os.path.dirname(obj), timeout=120)
+            if rc != 0:
+                raise SystemExit(f"gcov failed on {rel}:\n{out}")
+            want = os.path.realpath(os.path.join(ROOT, rel))
+            hit = set()
+            for doc in (json.loads(ln) for ln in out.split("\n") if ln.startswith("{")):
+                for f in doc["files"]:
+                    if os.path.realpath(os.path.join(doc.get("current_working_directory", ""), f["file"])) == want:
+                        hit |= {ln["line_number"] for ln in f["lines"] if ln["count"] > 0}
+            lines[rel] = hit
+        with open(cache, "w") as f:
+            json.dump({"fingerprint": key, "lines": {k: sorted(v) for k, v in sorted(lines.items())}}, f)
+        return lines
 
 
 def first_failure(out):
@@ -576,12 +675,19 @@ def load_json(path, default):
         return json.load(f)
 
 
+# Explained survivors that change nothing spec/ lets a runtime observe: left out of the score, as
+# equivalent mutants are in every mutation score. Every other explained survivor (a platform path,
+# an unjudged value, undefined behaviour) counts against the suite.
+EQUIVALENT_KINDS = ("equivalent", "message-only")
+
+
 def score(rows):
     killed = sum(1 for r in rows if r["outcome"] in ("killed", "timeout"))
     survived = sum(1 for r in rows if r["outcome"] == "survived")
-    equivalent = sum(1 for r in rows if r["outcome"] == "equivalent")
-    judged = killed + survived
-    return {"killed": killed, "survived": survived, "equivalent": equivalent, "judged": judged,
+    explained = sum(1 for r in rows if r["outcome"] == "equivalent" and r.get("kind") not in EQUIVALENT_KINDS)
+    equivalent = sum(1 for r in rows if r["outcome"] == "equivalent") - explained
+    judged = killed + survived + explained
+    return {"killed": killed, "survived": survived, "explained": explained, "equivalent": equivalent, "judged": judged,
             "score": round(killed / judged, 4) if judged else None,
             "identical_object": sum(1 for r in rows if r["outcome"] == "identical-object"),
             "no_compile": sum(1 for r in rows if r["outcome"] == "no-compile")}
@@ -608,33 +714,47 @@ def write_reports(out_dir, rows, meta):
     with open(os.path.join(out_dir, "mutants.json"), "w") as f:
         json.dump(doc, f, indent=1, sort_keys=False)
         f.write("\n")
+    cov = meta.get("files_covered", {})
     L = ["# Mutation score of the conformance suite", "",
          f"Seeded bugs in the runtime (`{meta['command']}`), each built into its own `slm` and judged by "
-         "`slm conform` against `cmd:<mutant slm> protocol`. A mutant is **killed** when the suite fails "
-         "(a case fails, times out or the runtime dies), **survived** when it passes, **equivalent** when it survives "
-         "and tools/mutants/equivalent.json explains why no runtime behaviour changes. Mutants that do not compile, "
-         "and those whose object code equals the original's, are counted but not judged.", "",
-         f"Seed {meta['seed']}; {meta['selected']} mutants chosen from {meta['candidates']} candidates in "
-         f"{len(by_file)} files.", "",
-         f"**Score: {pct(total)}** ({total['killed']} killed of {total['judged']} judged; {total['equivalent']} equivalent; "
-         f"{total['identical_object']} with identical object code; {total['no_compile']} did not compile).", "",
-         "Score over every mutant that compiled to different code, equivalent ones counted as survivors: "
-         + (f"{100 * total['killed'] / (total['judged'] + total['equivalent']):.1f}%." if total['judged'] + total['equivalent'] else "n/a."), "",
-         "Explained survivors by kind (tools/mutants/equivalent.json): "
-         + (", ".join(f"{k} {n}" for k, n in sorted(kinds.items())) if kinds else "none") + ". *equivalent*: no behaviour "
-         "changes; *unreachable*: code the protocol speaker never runs (writers, CLI helpers); *platform*: differs only on "
-         "another host (no AVX2, 32-bit); *message-only*: only a diagnostic's free text; *unjudged*: a measured value or an "
-         "answer field the judge does not compare; *undefined-behaviour*: a stray write that changes no answer.", "",
-         "## Per spec chapter", "", "| chapter | killed | survived | equivalent | identical object | no compile | score |",
-         "|---|---:|---:|---:|---:|---:|---:|"]
+         "`slm conform` against `cmd:<mutant slm> protocol`. The mutated file is built with AddressSanitizer, as a "
+         "runtime author's sanitizer build would be, so a stray read or write kills its mutant as a crash.", "",
+         "- **killed**: the suite fails (a case fails, times out, or the runtime dies);",
+         "- **survived**: the suite passes and nothing explains why;",
+         "- **explained**: it survives and tools/mutants/equivalent.json says why (a path only another platform "
+         "takes, a value the judge does not compare); it counts against the score like a survivor;",
+         "- **equivalent**: it survives and equivalent.json shows that nothing spec/ lets a runtime observe changes "
+         "(the same answers, or only a diagnostic's free text); left out of the score, as in every mutation score.",
+         "",
+         "Mutants are chosen among the candidates on lines the suite runs: a coverage build of the unmutated "
+         "runtime runs every case and gcov says which lines executed. A bug on a line no case reaches (writers, "
+         "CLI-only helpers, the portable kernels and SHA-256 on a host with AVX2 and libcrypto, which the WASM "
+         "conformance run judges) is not a bug the protocol can show; the per-file table counts those candidates. "
+         "Mutants that do not compile, and those whose object code equals the original's, are not judged.", "",
+         f"Seed {meta['seed']}; {meta['selected']} mutants chosen from "
+         + (f"{meta['covered_candidates']} candidates on covered lines ({meta['candidates']} in all)"
+            if "covered_candidates" in meta else f"{meta['candidates']} candidates")
+         + f" in {len(by_file)} files.", "",
+         f"**Score: {pct(total)}**: {total['killed']} killed of {total['judged']} judged "
+         f"({total['survived']} survived, {total['explained']} explained); {total['equivalent']} equivalent; "
+         f"{total['identical_object']} with identical object code; {total['no_compile']} did not compile.", "",
+         "Explained and equivalent survivors by kind (tools/mutants/equivalent.json): "
+         + (", ".join(f"{k} {n}" for k, n in sorted(kinds.items())) if kinds else "none") + ".", "",
+         "## Per spec chapter", "", "| chapter | killed | survived | explained | equivalent | identical object | no compile | score |",
+         "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for k, v in doc["chapters"].items():
-        L.append(f"| {k} | {v['killed']} | {v['survived']} | {v['equivalent']} | {v['identical_object']} | {v['no_compile']} | {pct(v)} |")
-    L += ["", "## Per source file", "", "| file | killed | survived | equivalent | identical object | no compile | score |",
-          "|---|---:|---:|---:|---:|---:|---:|"]
-    for k, v in doc["files"].items():
-        L.append(f"| {k} | {v['killed']} | {v['survived']} | {v['equivalent']} | {v['identical_object']} | {v['no_compile']} | {pct(v)} |")
-    for title, outcome in (("Survivors", "survived"), ("Equivalent mutants", "equivalent")):
-        sel = [r for r in rows if r["outcome"] == outcome]
+        L.append(f"| {k} | {v['killed']} | {v['survived']} | {v['explained']} | {v['equivalent']} | {v['identical_object']} | {v['no_compile']} | {pct(v)} |")
+    L += ["", "## Per source file", "", "| file | candidates | on covered lines | killed | survived | explained | equivalent | identical object | no compile | score |",
+          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    files = sorted(set(doc["files"]) | set(cov))
+    for k in files:
+        v = doc["files"].get(k) or score([])
+        c = cov.get(k, {})
+        L.append(f"| {k} | {c.get('candidates', '')} | {c.get('covered', '')} | {v['killed']} | {v['survived']} | {v['explained']} | {v['equivalent']} | {v['identical_object']} | {v['no_compile']} | {pct(v)} |")
+    for title, pick in (("Survivors", lambda r: r["outcome"] == "survived"),
+                        ("Explained survivors", lambda r: r["outcome"] == "equivalent" and r.get("kind") not in EQUIVALENT_KINDS),
+                        ("Equivalent mutants", lambda r: r["outcome"] == "equivalent" and r.get("kind") in EQUIVALENT_KINDS)):
+        sel = [r for r in rows if pick(r)]
         L += ["", f"## {title} ({len(sel)})", ""]
         if not sel:
             L.append("None.")
@@ -656,28 +776,33 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build", "default"), help="built CMake/Ninja tree with bin/slm")
     ap.add_argument("--work", default=os.path.join(ROOT, "build", "mutants"), help="scratch folder (mutant sources, objects, binaries)")
     ap.add_argument("--seed", type=int, default=16)
-    ap.add_argument("--count", type=int, default=300, help="mutants to choose (about; a larger count chooses a superset)")
+    ap.add_argument("--count", type=int, default=330, help="mutants to choose (about; a larger count chooses a superset)")
     ap.add_argument("--keys", help="a file of mutant keys (one a line, # comments): run exactly these")
     ap.add_argument("--only-file", action="append", default=[], help="restrict to these source files (repeatable)")
     ap.add_argument("--require-killed", action="store_true", help="exit 1 unless every mutant run is killed")
     ap.add_argument("--report", default=os.path.join(ROOT, "reports", "mutants"), help="report folder ('' for none)")
     ap.add_argument("--opt", default="O1", help="optimisation of the recompiled file ('' keeps the build's)")
+    ap.add_argument("--sanitize", default="address", help="-fsanitize= for the mutated file and the relink ('' for "
+                    "none): a mutant whose only effect is a stray read or write dies of it, as it would in a runtime "
+                    "author's sanitizer build; the harness sees a crash")
     ap.add_argument("--linker", default="lld", help="-fuse-ld= for the relink ('' for the build's)")
     ap.add_argument("--lock", default=os.environ.get("SLM_BUILD_LOCK", ""), help="flock this file around each compile and link")
     ap.add_argument("--case-timeout", type=float, default=10, help="slm conform --timeout")
     ap.add_argument("--mutant-timeout", type=float, default=600, help="seconds for one mutant's whole suite run")
     ap.add_argument("--list", action="store_true", help="print the chosen mutants and stop")
+    ap.add_argument("--all-lines", action="store_true", help="choose among every candidate, also those on lines the "
+                    "suite never runs (by default a coverage build of the suite decides which lines count)")
     ap.add_argument("--reuse", metavar="MUTANTS_JSON", action="append", default=[], help="take the outcome of every mutant a previous report has (for a "
                     "larger --count: the choice grows as a superset) and run only the others")
     ap.add_argument("--relabel", metavar="MUTANTS_JSON", help="apply equivalent.json again to a report's survivors and "
                     "rewrite the report (nothing is built or run)")
-    ap.add_argument("--rerun", metavar="MUTANTS_JSON", help="a previous report's mutants.json of the same choice: run again only "
-                    "its survivors and equivalent mutants (new cases can only kill more), keep the other outcomes")
+    ap.add_argument("--rerun", metavar="MUTANTS_JSON", help="a previous report's mutants.json: run again its survivors and equivalent "
+                    "mutants (new cases can only kill more), keep its other outcomes, run the mutants it lacks")
     args = ap.parse_args()
 
     chapters = load_json(os.path.join(HERE, "chapters.json"), {})["files"]
     equivalent = {e["key"]: (e["kind"], e["reason"]) for e in load_json(os.path.join(HERE, "equivalent.json"), {"mutants": []})["mutants"]}
-    texts, all_cands = {}, []
+    texts, all_cands, coverage_meta = {}, [], {}
     for rel in sorted(chapters):
         if args.only_file and rel not in args.only_file:
             continue
@@ -694,8 +819,22 @@ def main():
                   file=sys.stderr)
             return 2
         chosen = [index[k] for k in want]
-    else:
-        chosen = select(all_cands, args.count, args.seed)
+        runner = None
+    elif not args.relabel:
+        runner = Runner(args)
+        pool = all_cands
+        if not args.all_lines:
+            lines = runner.coverage(texts)
+            pool = [c for c in all_cands if covered(c, lines[c["file"]])]
+            in_pool = {c["key"] for c in pool}
+            per_file = {}
+            for c in all_cands:
+                n = per_file.setdefault(c["file"], [0, 0])
+                n[0] += 1
+                n[1] += c["key"] in in_pool
+            coverage_meta = {"covered_candidates": len(pool),
+                             "files_covered": {f: {"candidates": n[0], "covered": n[1]} for f, n in sorted(per_file.items())}}
+        chosen = select(pool, args.count, args.seed)
     if args.list:
         for c in chosen:
             print(f"{c['key']}  {c['file']}:{c['line']}\n  - {c['before']}\n  + {c['after']}")
@@ -711,23 +850,20 @@ def main():
                 r["outcome"] = "survived"
                 if r["key"] in equivalent:
                     r["outcome"], r["kind"], r["reason"] = "equivalent", equivalent[r["key"]][0], equivalent[r["key"]][1]
-        meta = {k: doc[k] for k in ("seed", "candidates", "selected", "command")}
+        meta = {k: doc[k] for k in ("seed", "candidates", "selected", "command", "covered_candidates", "files_covered") if k in doc}
         write_reports(args.report, doc["mutants"], meta)
         s = score(doc["mutants"])
         print(f"score {pct(s)}: {s['killed']} killed, {s['survived']} survived, {s['equivalent']} equivalent")
         return 0
 
-    runner = Runner(args)
+    runner = runner or Runner(args)
     rc, out = runner.conform(runner.build.slm, fail_fast=False)  # the unmutated runtime passes
     if rc != 0:
         print("mutants.py: the unmutated runtime fails the suite; fix that first:\n" + out[-3000:], file=sys.stderr)
         return 2
     previous = {}
-    if args.rerun:
+    if args.rerun:  # the choice may have moved (new cases cover new lines): what is new runs whole
         previous = {r["key"]: r for r in load_json(args.rerun, {"mutants": []})["mutants"]}
-        if [c["key"] for c in chosen] != list(previous):
-            print("mutants.py: --rerun needs a report of the same choice (seed, count, sources)", file=sys.stderr)
-            return 2
     reused = {r["key"]: r for path in args.reuse for r in load_json(path, {"mutants": []})["mutants"]}
     rows, timing, t_all = [], [], time.time()
     for i, c in enumerate(chosen):
@@ -768,9 +904,10 @@ def main():
         if row["outcome"] == "survived":
             print(f"    {c['key']}\n    - {c['before']}\n    + {c['after']}", flush=True)
     elapsed = time.time() - t_all
-    meta = {"seed": args.seed, "candidates": len(all_cands), "selected": len(chosen),
+    meta = {"seed": args.seed, "candidates": len(all_cands), "selected": len(chosen), **coverage_meta,
             "command": " ".join(["tools/mutants/mutants.py"] + (["--keys", os.path.relpath(args.keys, ROOT)] if args.keys
-                                 else ["--seed", str(args.seed), "--count", str(args.count)]))}
+                                 else ["--seed", str(args.seed), "--count", str(args.count)])
+                                + (["--all-lines"] if args.all_lines else []))}
     if args.report:
         write_reports(args.report, rows, meta)
         with open(os.path.join(args.report, "timing.json"), "w") as f:

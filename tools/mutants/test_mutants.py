@@ -52,6 +52,28 @@ class Mask(unittest.TestCase):
         self.assertEqual(after, {"for (std::size_t i = n; i-- > 0;) s += a[i];", "return a + (b + c[1]);"})
 
 
+class Coverage(unittest.TestCase):
+    def test_a_mutant_counts_when_any_line_it_changes_ran(self):
+        one = {"line": 10, "before": "if (a < b) return 1;"}
+        two = {"line": 10, "before": "f(a,\n  b);"}
+        self.assertTrue(mutants.covered(one, {10}))
+        self.assertFalse(mutants.covered(one, {9, 11}))
+        self.assertTrue(mutants.covered(two, {11}))
+        self.assertFalse(mutants.covered(two, {12}))
+
+
+class Score(unittest.TestCase):
+    def test_only_spec_equivalent_survivors_leave_the_score(self):
+        rows = ([{"outcome": "killed"}] * 18 + [{"outcome": "timeout"}] + [{"outcome": "survived"}]
+                + [{"outcome": "equivalent", "kind": "platform"}, {"outcome": "equivalent", "kind": "unjudged"}]
+                + [{"outcome": "equivalent", "kind": "equivalent"}, {"outcome": "equivalent", "kind": "message-only"}]
+                + [{"outcome": "no-compile"}, {"outcome": "identical-object"}])
+        s = mutants.score(rows)
+        self.assertEqual((s["killed"], s["survived"], s["explained"], s["equivalent"], s["judged"]), (19, 1, 2, 2, 22))
+        self.assertEqual(s["score"], round(19 / 22, 4))
+        self.assertIsNone(mutants.score([{"outcome": "no-compile"}])["score"])
+
+
 class Choice(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
