@@ -18,6 +18,7 @@ reference (by calling `slm validate --json`), except where told to misbehave:
   --drop-last-token  leave out the last generated token
   --sleep S          sleep S seconds before every answer
   --wrong-step       report a failing stack's step one higher (adapter requests go to `slm protocol`)
+  --offset-always    report offset 0 for a rejection whose code has no offset (null)
 Usage: fake_runtime.py SLM_BINARY [options]"""
 import argparse
 import json
@@ -46,6 +47,7 @@ ap.add_argument("--flip-flags", action="store_true")
 ap.add_argument("--drop-last-token", action="store_true")
 ap.add_argument("--sleep", type=float, default=0.0)
 ap.add_argument("--wrong-step", action="store_true")
+ap.add_argument("--offset-always", action="store_true")
 ap.add_argument("--generate-on-nonempty-prompt", action="store_true")
 ap.add_argument("--tamper-eval", choices=["output", "set-digest", "gate"], default="")  # one wrong field of a sidecar  # misreads what makes apply generate
 args = ap.parse_args()
@@ -134,5 +136,7 @@ for line in sys.stdin:
         print(json.dumps({"seq": seq, "status": False, "message": 1}), flush=True)
         continue
     reply = answer(request)
+    if args.offset_always and reply.get("accepted") is False and reply.get("offset") is None:
+        reply["offset"] = 0
     reply["seq"] = seq + 1 if args.wrong_seq else seq
     print(json.dumps(reply), flush=True)

@@ -364,6 +364,17 @@ class Harness(unittest.TestCase):
             self.assertEqual(res[case]["outcome"], "fail")
             self.assertEqual(res[case]["reason"], f"step {step + 1}, expected {step}")
 
+    def test_an_offset_where_the_code_has_none_fails_l3(self):
+        # protocol.md 3: offset is null exactly when the spec assigns none; such cases say "offset": null.
+        cases = ["io/missing-file", "generate/prompt-too-long", "eval/set-absent", "adapters/apply-input-unreadable"]
+        for case in cases:
+            self.assertIsNone(expected(case)["expect"]["offset"], case)
+        conform(f"cmd:{PY} {FAKE} {SLM} --offset-always", self.report("o"), *[a for c in cases for a in ("--only", c)])
+        res = results(self.report("o"))
+        for case in cases:
+            self.assertEqual(res[case]["outcome"], "fail", case)
+            self.assertTrue(res[case]["reason"].startswith("offset 0 reported, expected null"), res[case]["reason"])
+
     def test_a_wrong_sidecar_field_fails_with_the_field_named(self):
         # L5: the reproducible part is judged field by field; the message names the first difference.
         expect = {"output": "results[sum].output is \"4!\", expected \"4\"",

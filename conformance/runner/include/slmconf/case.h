@@ -196,6 +196,7 @@ struct Expectation {
   std::vector<std::string> codes;  // acceptable codes (usually one)
   std::string rule, phase;
   std::optional<std::uint64_t> offset;
+  bool no_offset = false;             // "offset": null: the code has no offset, the answer's must be null
   std::optional<std::uint64_t> step;  // apply_adapter: the failing step (0 the parent, 1 the input, 2... the stack)
   OpExpect on_accept;              // what an acceptance must also show (the same operation as the params)
 };

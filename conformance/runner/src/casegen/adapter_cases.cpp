@@ -81,13 +81,13 @@ slm::Status write_negative(const fs::path& root, const slmgen::AdapterNegativeCa
   const auto& row = slm::error_info(n.expected);
   if (a.accepted || a.code != row.name) return case_error(id + ": the reference answers " + (a.accepted ? "accept" : a.code) + ", not " + std::string(row.name));
   json expect = {{"outcome", "reject"}, {"codes", {row.name}}, {"rule", row.rule}, {"phase", slm::phase_name(row.phase)}};
-  if (a.offset) expect["offset"] = *a.offset;
+  expect["offset"] = a.offset ? json(*a.offset) : json(nullptr);
   if (a.step) expect["step"] = *a.step;
   const json expected = {{"id", id},
                          {"spec_version", kCaseSpecVersion},
                          {"description", n.description},
                          {"op", std::string(op_name(c.params))},
-                         {"level", a.offset || a.step ? "L3" : "L2"},
+                         {"level", "L3"},  // the offset, or null when the code has none
                          {"input", file_input(file, n.bytes)},
                          {"parent", file_input(parent_relative(id.substr(std::string("adapters/").size())), parent)},
                          {"options", {{"verify_digest", false}}},
@@ -206,7 +206,7 @@ slm::Status write_apply_failure(const fs::path& root, const ApplyFailure& f, con
   if (!slm::parse_error_code(a.code, code)) return case_error(f.id + ": unknown code " + a.code);
   const auto& row = slm::error_info(code);
   json expect = {{"outcome", "reject"}, {"codes", {a.code}}, {"rule", row.rule}, {"phase", slm::phase_name(row.phase)}};
-  if (a.offset) expect["offset"] = *a.offset;
+  expect["offset"] = a.offset ? json(*a.offset) : json(nullptr);
   expect["step"] = *a.step;
   json rules = {row.rule};
   for (const auto& r : f.rules) rules.push_back(r);

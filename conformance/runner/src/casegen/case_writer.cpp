@@ -124,12 +124,12 @@ slm::Status write_negative(const fs::path& root, const slmgen::NegativeCase& n) 
   if (result.ok() || result.status().code != n.expected) return case_error(n.id + ": the reference does not give the declared code");
   const auto& row = slm::error_info(n.expected);
   json expect = {{"outcome", "reject"}, {"codes", {row.name}}, {"rule", row.rule}, {"phase", slm::phase_name(row.phase)}};
-  if (result.status().has_offset()) expect["offset"] = result.status().offset;
+  expect["offset"] = result.status().has_offset() ? json(result.status().offset) : json(nullptr);
   const json expected = {{"id", n.id},
                          {"spec_version", kSpecVersion},
                          {"description", n.description},
                          {"op", "validate"},
-                         {"level", result.status().has_offset() ? "L3" : "L2"},
+                         {"level", "L3"},  // the offset, or null when the code has none
                          {"input", {{"file", "model.slm"}, {"sha256", slm::to_hex(slm::sha256(n.bytes))}}},
                          {"options", {{"verify_digest", n.verify_digest}}},
                          {"expect", expect},
@@ -144,10 +144,10 @@ slm::Status write_absent(const fs::path& root) {
                          {"spec_version", kSpecVersion},
                          {"description", "the input path does not exist: an I/O error, not a crash or an accept"},
                          {"op", "validate"},
-                         {"level", "L2"},
+                         {"level", "L3"},
                          {"input", {{"absent", "does-not-exist.slm"}}},
                          {"options", {{"verify_digest", false}}},
-                         {"expect", {{"outcome", "reject"}, {"codes", {row.name}}, {"rule", row.rule}, {"phase", "RUNTIME"}}},
+                         {"expect", {{"outcome", "reject"}, {"codes", {row.name}}, {"rule", row.rule}, {"phase", "RUNTIME"}, {"offset", nullptr}}},
                          {"rules", {row.rule}},
                          {"tags", {"negative", "io"}}};
   return write_case(root / "io" / "missing-file", expected, nullptr);

@@ -120,7 +120,7 @@ slm::Status write_eval(const fs::path& root, const EvalCaseSpec& e, std::string*
     if (!slm::parse_error_code(a.code, code)) return case_error(e.id + ": unknown code " + a.code);
     const auto& row = slm::error_info(code);
     json expect = {{"outcome", "reject"}, {"codes", {a.code}}, {"rule", row.rule}, {"phase", slm::phase_name(row.phase)}};
-    if (a.offset) expect["offset"] = *a.offset;
+    expect["offset"] = a.offset ? json(*a.offset) : json(nullptr);
     expected["expect"] = expect;
   }
   expected["rules"] = e.rules;

@@ -398,8 +398,9 @@ slm::Status write_golden(const fs::path& root, const Golden& g, const fs::path& 
     slm::ErrorCode code{};
     if (!slm::parse_error_code(a.code, code)) return case_error(g.id + ": unknown code " + a.code);
     const auto& row = slm::error_info(code);
-    expect = {{"outcome", "reject"}, {"codes", {a.code}}, {"rule", row.rule}, {"phase", slm::phase_name(row.phase)}};
-    level = "L2";
+    expect = {{"outcome", "reject"}, {"codes", {a.code}}, {"rule", row.rule}, {"phase", slm::phase_name(row.phase)},
+              {"offset", a.offset ? json(*a.offset) : json(nullptr)}};
+    level = "L3";  // the offset, or null when the code has none
   } else {
     expect = {{"outcome", "accept"}};
     if (!out.prompt_tokens.empty()) expect["prompt_tokens"] = out.prompt_tokens;

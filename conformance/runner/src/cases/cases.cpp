@@ -165,6 +165,7 @@ slm::Status load_case_json(const fs::path& root, const fs::path& case_dir, const
     }
     if (!read_string(e, "rule", c.expect.rule) || !read_string(e, "phase", c.expect.phase)) return case_error("expect.rule and phase must be strings");
     if (e.contains("offset") && e["offset"].is_number_unsigned()) c.expect.offset = e["offset"].get<std::uint64_t>();
+    c.expect.no_offset = e.contains("offset") && e["offset"].is_null();
     if (e.contains("step")) {
       if (!e["step"].is_number_unsigned()) return case_error("expect.step is not an unsigned integer");
       c.expect.step = e["step"].get<std::uint64_t>();

@@ -102,6 +102,11 @@ CaseResult judge(const Case& c, const Attempt& attempt) {
         reason = a.offset ? "offset " + std::to_string(*a.offset) + ", expected " + std::to_string(*c.expect.offset)
                           : "no offset reported, expected " + std::to_string(*c.expect.offset);
       }
+      // A code the spec gives no offset answers with offset null (protocol.md section 3).
+      if (c.expect.no_offset && a.offset) {
+        l3 = false;
+        reason = "offset " + std::to_string(*a.offset) + " reported, expected null (" + a.code + " has no offset)";
+      }
       // A stack's failing step is part of the answer where the case records it (protocol.md 1.2).
       if (l3 && c.expect.step && a.step != c.expect.step) {
         l3 = false;
