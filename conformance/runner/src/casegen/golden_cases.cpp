@@ -3,16 +3,20 @@
 // that does not depend on the reference being right.
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <optional>
 
 #include "case_files.h"
 #include "slm/output_set.h"
 #include "slmconf/programs.h"
 #include "slmconf/recipe_json.h"
+#include "slm/checksum.h"
 #include "slm/errors.h"
 #include "slm/generate.h"
 #include "slm/model_file.h"
+#include "slm/quant.h"
 #include "slm/sha256.h"
+#include "slm/validate.h"
 #include "slm/writer.h"
 #include "slmconf/program_json.h"
 #include "slmconf/protocol.h"
@@ -51,7 +55,30 @@ struct Golden {
   bool toy = false;                     // input: the toy-vocabulary model (runtime-tokenizer.md 6.2)
   std::optional<std::vector<std::uint32_t>> spec_ids;  // the ids the spec's hand-computed vector gives
   bool bit_exact = false;  // the case is about the last bit of f32 arithmetic (tagged "bit-exact")
+  // input: the recipe's model with these bytes changed (then resealed), committed as model.slm
+  std::function<void(std::vector<std::uint8_t>&)> edit;
 };
+
+struct ScaleEdit {
+  std::uint64_t row, block;
+  std::uint16_t half;
+};
+
+// Sets fp16 block scales of the q8_0/q4_0 matrix `name` of a valid model (format.md allows any fp16
+// scale; the quants stay as they are). The caller reseals the file.
+void set_block_scales(std::vector<std::uint8_t>& bytes, const std::string& name, const std::vector<ScaleEdit>& edits) {
+  const auto info = slm::validate_model(bytes);
+  if (!info.ok()) return;  // then the edited file is the unedited one, and write_golden refuses it
+  for (const auto& t : info->tensors) {
+    if (t.name != name || (t.dtype != slm::DType::Q8_0 && t.dtype != slm::DType::Q4_0)) continue;
+    const std::uint64_t block_bytes = t.dtype == slm::DType::Q8_0 ? slm::kQ8_0BlockBytes : slm::kQ4_0BlockBytes;
+    for (const auto& e : edits) {
+      const std::uint64_t at = info->header.data.offset + t.offset + (e.row * (t.dims[1] / slm::kBlockSize) + e.block) * block_bytes;
+      bytes[at] = static_cast<std::uint8_t>(e.half & 0xFF);
+      bytes[at + 1] = static_cast<std::uint8_t>(e.half >> 8);
+    }
+  }
+}
 
 slmgen::ModelRecipe recipe(std::string preset, std::uint64_t seed, std::string tokenizer = "", std::string dtype = "") {
   slmgen::ModelRecipe r;
@@ -323,6 +350,19 @@ std::vector<Golden> goldens() {
     g.gen().top_p = s.top_p;
     g.gen().seed = s.seed;
   }
+  {  // fp16 scales the quantizers never write: zero over non-zero quants, and the smallest subnormal
+    auto& g = generate("random-greedy-q8_0-special-scales",
+                       "random q8_0 model whose first w2 row has block scales 0x0000 (zero, over non-zero quants) and "
+                       "0x0001 (2^-24, subnormal): they dequantize to exactly 0 and 2^-24 * q; bit-exact logits",
+                       {"RT-ARI-001", "RT-FWD-001"});
+    g.recipe = recipe("tiny", 18, "byte", "q8_0");
+    g.gen().prompt = "scales";
+    g.gen().max_tokens = 6;
+    g.bit_exact = true;
+    g.edit = [](std::vector<std::uint8_t>& b) {
+      set_block_scales(b, "layers.0.feed_forward.w2.weight", {{0, 0, 0x0000}, {1, 0, 0x0001}});
+    };
+  }
   {
     auto& g = generate("stops-at-context", "greedy run that reaches the context: it stops with reason \"context\"",
                        {"RT-GEN-001", "RT-FWD-001"});
@@ -353,6 +393,15 @@ slm::Status materialise(const Golden& g, const fs::path& dir, std::vector<std::u
     bytes = slm::write_model(slmgen::generate_model(options.value()));
     const json r = recipe_to_json(*g.recipe);
     input = {{"generate", r}};
+    if (g.edit) {
+      const auto unedited = bytes;
+      g.edit(bytes);
+      if (bytes == unedited) return case_error(g.id + ": the edit changed nothing");
+      slm::reseal_identity(bytes);
+      slm::reseal(bytes);
+      if (!slm::validate_model(bytes, {.verify_digest = true}).ok()) return case_error(g.id + ": the edited model is not valid");
+      input = {{"file", "model.slm"}};
+    }
   } else {
     slmgen::ModelProgram p = *g.program;
     if (!g.dtype.empty()) p.dtype = g.dtype;
@@ -468,7 +517,7 @@ slm::Status write_golden(const fs::path& root, const Golden& g, const fs::path& 
                          {"expect", expect},
                          {"rules", g.rules},
                          {"tags", tags}};
-  const bool commit_model = g.toy && g.id == kToyModelCase;
+  const bool commit_model = (g.toy && g.id == kToyModelCase) || g.edit;
   if (auto s = write_case(root / g.id, expected, commit_model ? &bytes : nullptr); !s.ok()) return s;
   if (!program_text.empty()) {
     if (auto s = slm::write_text_atomically((root / g.id / "program.json").string(), program_text); !s.ok()) return s;
