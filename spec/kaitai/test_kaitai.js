@@ -255,9 +255,13 @@ function classify(c) {
   const e = c.expect;
   const adapterOp = c.op === 'validate_adapter' || c.op === 'apply_adapter';
   if (!adapterOp) {
-    const invalid = c.op === 'validate' && e.outcome === 'reject';
+    // An eval (or generate) rejection blames the model only with a model file's code: not the set's
+    // (E_EVAL_*), a missing file's (E_IO_READ) or an adapter's (E_ADP_*, its adapter then unknown).
+    const code = e.outcome === 'reject' ? e.codes[0] : '';
+    const modelCode = code !== '' && !/^E_(EVAL|ADP|GEN)_/.test(code) && code !== 'E_IO_READ';
+    const invalid = e.outcome === 'reject' && (c.op === 'validate' || modelCode);
     roles.push([c.input, 'model', invalid ? 'invalid' : 'valid']);
-    for (const a of c.adapters || []) roles.push([a, 'adapter', 'valid']);
+    for (const a of c.adapters || []) roles.push([a, 'adapter', invalid ? 'unknown' : code.startsWith('E_ADP_') ? 'unknown' : 'valid']);
     return roles;
   }
   const steps = [c.parent, c.input, ...(c.stack || [])];

@@ -225,7 +225,7 @@ slm::Status write_eval_cases(const fs::path& root) {
     if (auto s = slm::write_file_atomically((root / id / "model.slm").string(), broken); !s.ok()) return s;
     const Parent bad{json{{"file", "model.slm"}, {"sha256", slm::to_hex(slm::sha256(broken))}}, (root / id / "model.slm").string()};
     if (auto s = write_eval(root, {id, "the parent fails full validation (its checksum) under a valid sparse fix: the parent's code, before any adapter check",
-                                   hello_set, &bad, {{"fix.asp", fix.value()}}, std::nullopt, std::nullopt, {"RT-ADP-005"}});
+                                   hello_set, &bad, {{"fix.asp", fix.value()}}, std::nullopt, std::nullopt, {"SLM-CHK-001", "RT-ADP-005"}});
         !s.ok()) {
       return s;
     }
