@@ -67,12 +67,13 @@ def ask_reference(request):
     reply = json.loads(reference.stdout.readline())
     del reply["seq"]
     if "logits" in reply:
-        reply["logits"] = [[x + args.skew_logits for x in step] for step in reply["logits"]]
+        # null is a non-finite logit (protocol.md 3): it stays null
+        reply["logits"] = [[None if x is None else x + args.skew_logits for x in step] for step in reply["logits"]]
         for step in reply["logits"]:
             if args.skew_smallest and step:
-                low = min(range(len(step)), key=lambda i: step[i])
+                low = min((i for i in range(len(step)) if step[i] is not None), key=lambda i: step[i])
                 step[low] += args.skew_smallest
-            if args.nudge_ulp and step:
+            if args.nudge_ulp and step and step[0] is not None:
                 bits = struct.unpack("<I", struct.pack("<f", step[0]))[0]
                 step[0] = struct.unpack("<f", struct.pack("<I", bits + 1))[0]
     if args.flip_last_token and reply.get("tokens"):

@@ -363,6 +363,17 @@ std::vector<Golden> goldens() {
       set_block_scales(b, "layers.0.feed_forward.w2.weight", {{0, 0, 0x0000}, {1, 0, 0x0001}});
     };
   }
+  {  // an infinite fp16 scale (format.md allows it): the logit it feeds is NaN, and a NaN never wins
+    auto& g = generate("random-greedy-q8_0-infinite-scale",
+                       "random q8_0 model with its own classifier, whose row 200 has block scale +inf (0x7C00): logit 200 "
+                       "is non-finite (null) at every step and never chosen; every other logit as usual",
+                       {"RT-ARI-001", "RT-FWD-001", "RT-SMP-001"});
+    g.recipe = recipe("tiny", 19, "byte", "q8_0");
+    g.recipe->untied = true;
+    g.gen().prompt = "inf";
+    g.gen().max_tokens = 6;
+    g.edit = [](std::vector<std::uint8_t>& b) { set_block_scales(b, "output.weight", {{200, 0, 0x7C00}}); };
+  }
   {
     auto& g = generate("stops-at-context", "greedy run that reaches the context: it stops with reason \"context\"",
                        {"RT-GEN-001", "RT-FWD-001"});
@@ -533,9 +544,16 @@ json logits_expectation(const std::vector<std::vector<float>>& logits) {
   for (std::size_t s = 0; s < logits.size(); ++s) {
     std::vector<std::uint32_t> order(logits[s].size());
     for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](auto x, auto y) { return logits[s][x] > logits[s][y]; });
+    // Largest first; a NaN is no logit's rival (it never wins, runtime.md 4), so it sorts last and
+    // stays out of the top (its entry in values is null).
+    std::stable_sort(order.begin(), order.end(), [&](auto x, auto y) {
+      const float a = logits[s][x], b = logits[s][y];
+      return !std::isnan(a) && (std::isnan(b) || a > b);
+    });
     json top = json::array();
-    for (std::size_t k = 0; k < kTopLogits && k < order.size(); ++k) top.push_back({order[k], logits[s][order[k]]});
+    for (std::size_t k = 0; k < kTopLogits && k < order.size() && std::isfinite(logits[s][order[k]]); ++k) {
+      top.push_back({order[k], logits[s][order[k]]});
+    }
     // The whole vector and its XXH64: every logit is judged, the digest in bit-exact cases.
     steps.push_back({{"step", s}, {"xxh64", logits_xxh64(logits[s])}, {"top", top}, {"values", logits[s]}});
   }

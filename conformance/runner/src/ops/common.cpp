@@ -188,9 +188,9 @@ slm::Result<GenerationExpectation> read_generation_expect(const json& e, bool bi
       // The whole vector: every logit is judged, and its digest in a bit-exact case.
       if (step.contains("values")) {
         if (!step["values"].is_array()) return case_error("expect.logits.steps[].values is not an array of numbers");
-        for (const auto& v : step["values"]) {
-          if (!v.is_number()) return case_error("expect.logits.steps[].values holds a non-number");
-          s.values.push_back(v.get<float>());
+        for (const auto& v : step["values"]) {  // null: a non-finite logit (NaN, or an infinity)
+          if (!v.is_number() && !v.is_null()) return case_error("expect.logits.steps[].values holds a non-number");
+          s.values.push_back(v.is_null() ? std::numeric_limits<float>::quiet_NaN() : v.get<float>());
         }
       }
       if (step.contains("xxh64")) {
@@ -343,6 +343,13 @@ std::optional<Mismatch> generation_mismatch(const GenerationExpectation& e, cons
     }
     for (std::size_t id = 0; id < step.values.size(); ++id) {  // every logit, not only the largest
       const float want = step.values[id];
+      if (std::isnan(want)) {  // recorded null: the answer's must be non-finite (null) too
+        if (std::isfinite(got[id])) {
+          return Mismatch{"step " + std::to_string(step.step) + " logit of token " + std::to_string(id) + " is " +
+                          std::to_string(got[id]) + ", expected a non-finite value (null)"};
+        }
+        continue;
+      }
       const double tolerance = e.logit_abs_tolerance + e.logit_rel_tolerance * std::fabs(static_cast<double>(want));
       if (!(std::fabs(static_cast<double>(got[id]) - want) <= tolerance)) {
         return Mismatch{"step " + std::to_string(step.step) + " logit of token " + std::to_string(id) + " is " + std::to_string(got[id]) +
