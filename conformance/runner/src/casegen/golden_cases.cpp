@@ -1,6 +1,7 @@
 // `slm gen cases`, level L4: tokenize/ and generate/ goldens. Expectations come from the reference,
 // but every programmed-model case is also checked against the text its program promises, an oracle
 // that does not depend on the reference being right.
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -63,6 +64,19 @@ struct ScaleEdit {
   std::uint64_t row, block;
   std::uint16_t half;
 };
+
+// Copies row `from` of the f32 matrix `name` over row `to`: the two logits it feeds are then equal to
+// the bit (the same dot product).
+void copy_row(std::vector<std::uint8_t>& bytes, const std::string& name, std::uint64_t from, std::uint64_t to) {
+  const auto info = slm::validate_model(bytes);
+  if (!info.ok()) return;  // then the edited file is the unedited one, and write_golden refuses it
+  for (const auto& t : info->tensors) {
+    if (t.name != name || t.dtype != slm::DType::F32) continue;
+    const std::uint64_t row_bytes = t.dims[1] * 4, base = info->header.data.offset + t.offset;
+    std::copy_n(bytes.begin() + static_cast<std::ptrdiff_t>(base + from * row_bytes), row_bytes,
+                bytes.begin() + static_cast<std::ptrdiff_t>(base + to * row_bytes));
+  }
+}
 
 // Sets fp16 block scales of the q8_0/q4_0 matrix `name` of a valid model (format.md allows any fp16
 // scale; the quants stay as they are). The caller reseals the file.
@@ -373,6 +387,22 @@ std::vector<Golden> goldens() {
     g.gen().prompt = "inf";
     g.gen().max_tokens = 6;
     g.edit = [](std::vector<std::uint8_t>& b) { set_block_scales(b, "output.weight", {{200, 0, 0x7C00}}); };
+  }
+  {  // an exact tie at the top: tokens 233 and 250 have the same classifier row. At temperature 0.002
+     // every other logit (at least 0.247 lower at step 0) gets probability exactly 0 and the two get
+     // exactly 0.5 each, so top-p 0.5 keeps the lower id alone (cumulative >= top_p, not >)
+    auto& g = generate("random-sampled-top-p-tie",
+                       "random f32 model whose classifier rows 233 and 250 are equal: an exact tie at p = 0.5 each; "
+                       "top_p 0.5 keeps only 233, the lower id (runtime.md 4: the shortest prefix reaching top_p)",
+                       {"RT-SMP-002", "RT-FWD-001"});
+    g.recipe = recipe("tiny", 21, "byte", "f32");
+    g.recipe->untied = true;
+    g.gen().prompt = "tie";
+    g.gen().max_tokens = 8;
+    g.gen().temperature = 0.002f;
+    g.gen().top_p = 0.5f;
+    g.gen().seed = 1;
+    g.edit = [](std::vector<std::uint8_t>& b) { copy_row(b, "output.weight", 233, 250); };
   }
   {
     auto& g = generate("stops-at-context", "greedy run that reaches the context: it stops with reason \"context\"",
