@@ -412,7 +412,7 @@ class Build:
         m = re.search(r"(?:^|/)CMakeFiles/(\w+)\.dir/", e["output"])
         return os.path.join(e["output"][:m.start()], f"lib{m.group(1)}.a")
 
-    def compile_cmd(self, src, mutant_src, obj):
+    def compile_cmd(self, src, mutant_src, obj, extra=()):
         e, _ = self._entry(src)
         args = shlex.split(e["command"])
         out, skip = [], 0
@@ -433,7 +433,7 @@ class Build:
         if self.opt:
             out.insert(1, "-" + self.opt)
         # the mutant lives elsewhere: its own directory's quoted includes ("check.h") come from the original
-        out += ["-iquote", os.path.dirname(os.path.realpath(src)), "-c", mutant_src, "-o", obj]
+        out += list(extra) + ["-iquote", os.path.dirname(os.path.realpath(src)), "-c", mutant_src, "-o", obj]
         return out, e["directory"]
 
     def member(self, src):
@@ -510,9 +510,8 @@ class Runner:
         os.makedirs(os.path.dirname(msrc), exist_ok=True)
         with open(msrc, "w") as f:
             f.write(text)
-        cmd, cwd = self.build.compile_cmd(src, msrc, obj)
-        if self.args.sanitize:
-            cmd[-4:-4] = ["-fsanitize=" + self.args.sanitize, "-fno-omit-frame-pointer"]
+        extra = ["-fsanitize=" + self.args.sanitize, "-fno-omit-frame-pointer"] if self.args.sanitize else []
+        cmd, cwd = self.build.compile_cmd(src, msrc, obj, extra)
         rc, out = run(cmd, cwd=cwd, timeout=300)
         return rc == 0, out
 
@@ -536,7 +535,6 @@ class Runner:
         mutated = text[:c["start"]] + c["replacement"] + text[c["end"]:]
         src = os.path.join(ROOT, c["file"])
         member, _, lib_rel = self.build.member(src)
-        lib_abs = os.path.join(self.base, lib_rel)
         mdir = os.path.join(self.work, "obj", "m")
         shutil.rmtree(mdir, ignore_errors=True)
         os.makedirs(mdir)
@@ -548,21 +546,27 @@ class Runner:
                 return "no-compile", out
             if self._object_bytes(obj) == base:
                 return "identical-object", ""
-            lib = os.path.join(self.work, "lib", os.path.basename(lib_abs))
-            shutil.copyfile(lib_abs, lib)
-            rc, out = run(["ar", "r", lib, obj], timeout=120)
+            self.relink({lib_rel: [obj]}, os.path.join(self.work, "lib"), os.path.join(self.work, "bin", "slm"),
+                        ["-fsanitize=" + self.args.sanitize] if self.args.sanitize else [])
+        return "ok", ""
+
+    def relink(self, members, lib_dir, binary, flags):
+        """`slm` linked again into `binary` from the snapshot, each library of `members` ({library as
+        the link names it: [object, ...]}) copied into lib_dir with those members replaced."""
+        link = list(self.build.link)
+        for lib_rel, objs in members.items():
+            lib = os.path.join(lib_dir, lib_rel)
+            os.makedirs(os.path.dirname(lib), exist_ok=True)
+            shutil.copyfile(os.path.join(self.base, lib_rel), lib)
+            rc, out = run(["ar", "r", lib] + objs, timeout=120)
             if rc != 0:
                 raise SystemExit("ar failed: " + out)
-            binary = os.path.join(self.work, "bin", "slm")
-            link = [lib if a == lib_rel else a for a in self.build.link]
-            link[link.index("-o") + 1] = binary
-            if self.args.sanitize:
-                link.append("-fsanitize=" + self.args.sanitize)
-            rc, out = run(link + ["-fuse-ld=" + self.args.linker] if self.args.linker else link, cwd=self.base,
-                          timeout=300)
-            if rc != 0:
-                raise SystemExit("link failed:\n" + out)
-        return "ok", ""
+            link = [lib if a == lib_rel else a for a in link]
+        link[link.index("-o") + 1] = binary
+        link += flags + (["-fuse-ld=" + self.args.linker] if self.args.linker else [])
+        rc, out = run(link, cwd=self.base, timeout=600)
+        if rc != 0:
+            raise SystemExit("link failed:\n" + out)
 
     def conform(self, binary, fail_fast=True, case_timeout=None):
         cmd = [self.harness, "conform", "--runtime", f"cmd:{binary} protocol", "--cases",
@@ -608,35 +612,20 @@ class Runner:
         libs, objs = {}, {}
         for i, rel in enumerate(sorted(texts)):
             src = os.path.join(ROOT, rel)
-            member, lib_abs, lib_rel = self.build.member(src)
+            member, _, lib_rel = self.build.member(src)
             odir = os.path.join(cdir, "obj", str(i))
             os.makedirs(odir)
             obj = os.path.join(odir, member)
-            cmd, cwd = self.build.compile_cmd(src, src, obj)
-            at = cmd.index("-iquote")
-            cmd[at:at] = ["-O0", "--coverage", "-fprofile-update=atomic"]
+            cmd, cwd = self.build.compile_cmd(src, src, obj, ["-O0", "--coverage", "-fprofile-update=atomic"])
             with locked(self.args.lock):
                 rc, out = run(cmd, cwd=cwd, timeout=600)
             if rc != 0:
                 raise SystemExit(f"{rel}: the coverage build does not compile:\n{out}")
             objs[rel] = obj
-            libs.setdefault(lib_rel, (lib_abs, []))[1].append(obj)
-        link = list(self.build.link)
-        for lib_rel, (lib_abs, members) in libs.items():
-            lib = os.path.join(cdir, "lib", lib_rel)
-            os.makedirs(os.path.dirname(lib), exist_ok=True)
-            shutil.copyfile(os.path.join(self.base, lib_rel), lib)
-            rc, out = run(["ar", "r", lib] + members, timeout=120)
-            if rc != 0:
-                raise SystemExit("ar failed: " + out)
-            link = [lib if a == lib_rel else a for a in link]
+            libs.setdefault(lib_rel, []).append(obj)
         binary = os.path.join(cdir, "slm")
-        link[link.index("-o") + 1] = binary
-        link.append("--coverage")
         with locked(self.args.lock):
-            rc, out = run(link, cwd=self.base, timeout=600)
-        if rc != 0:
-            raise SystemExit("coverage link failed:\n" + out)
+            self.relink(libs, os.path.join(cdir, "lib"), binary, ["--coverage"])
         rc, out = self.conform(binary, fail_fast=False, case_timeout=max(60, self.args.case_timeout))
         if rc != 0:
             raise SystemExit("mutants.py: the coverage build fails the suite:\n" + out[-3000:])
