@@ -261,7 +261,7 @@ function classify(c) {
     const modelCode = code !== '' && !/^E_(EVAL|ADP|GEN)_/.test(code) && code !== 'E_IO_READ';
     const invalid = e.outcome === 'reject' && (c.op === 'validate' || modelCode);
     roles.push([c.input, 'model', invalid ? 'invalid' : 'valid']);
-    for (const a of c.adapters || []) roles.push([a, 'adapter', invalid ? 'unknown' : code.startsWith('E_ADP_') ? 'unknown' : 'valid']);
+    for (const a of c.adapters || []) roles.push([a, 'adapter', invalid || code.startsWith('E_ADP_') ? 'unknown' : 'valid']);
     return roles;
   }
   const steps = [c.parent, c.input, ...(c.stack || [])];

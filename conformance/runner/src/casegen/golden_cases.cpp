@@ -65,32 +65,38 @@ struct ScaleEdit {
   std::uint16_t half;
 };
 
+// The matrix `name` of a valid model: its directory entry and the file offset of its first byte, or
+// nothing (then an edit changes nothing, and write_golden refuses the case).
+std::optional<std::pair<slm::TensorEntry, std::uint64_t>> matrix(const std::vector<std::uint8_t>& bytes, const std::string& name) {
+  const auto info = slm::validate_model(bytes);
+  if (!info.ok()) return std::nullopt;
+  for (const auto& t : info->tensors) {
+    if (t.name == name && t.rank == 2) return std::pair{t, info->header.data.offset + t.offset};
+  }
+  return std::nullopt;
+}
+
 // Copies row `from` of the f32 matrix `name` over row `to`: the two logits it feeds are then equal to
 // the bit (the same dot product).
 void copy_row(std::vector<std::uint8_t>& bytes, const std::string& name, std::uint64_t from, std::uint64_t to) {
-  const auto info = slm::validate_model(bytes);
-  if (!info.ok()) return;  // then the edited file is the unedited one, and write_golden refuses it
-  for (const auto& t : info->tensors) {
-    if (t.name != name || t.dtype != slm::DType::F32) continue;
-    const std::uint64_t row_bytes = t.dims[1] * 4, base = info->header.data.offset + t.offset;
-    std::copy_n(bytes.begin() + static_cast<std::ptrdiff_t>(base + from * row_bytes), row_bytes,
-                bytes.begin() + static_cast<std::ptrdiff_t>(base + to * row_bytes));
-  }
+  const auto m = matrix(bytes, name);
+  if (!m || m->first.dtype != slm::DType::F32) return;
+  const std::uint64_t row_bytes = m->first.dims[1] * 4;
+  std::copy_n(bytes.begin() + static_cast<std::ptrdiff_t>(m->second + from * row_bytes), row_bytes,
+              bytes.begin() + static_cast<std::ptrdiff_t>(m->second + to * row_bytes));
 }
 
-// Sets fp16 block scales of the q8_0/q4_0 matrix `name` of a valid model (format.md allows any fp16
-// scale; the quants stay as they are). The caller reseals the file.
+// Sets fp16 block scales of the q8_0/q4_0 matrix `name` (format.md allows any fp16 scale; the quants
+// stay as they are). The caller reseals the file.
 void set_block_scales(std::vector<std::uint8_t>& bytes, const std::string& name, const std::vector<ScaleEdit>& edits) {
-  const auto info = slm::validate_model(bytes);
-  if (!info.ok()) return;  // then the edited file is the unedited one, and write_golden refuses it
-  for (const auto& t : info->tensors) {
-    if (t.name != name || (t.dtype != slm::DType::Q8_0 && t.dtype != slm::DType::Q4_0)) continue;
-    const std::uint64_t block_bytes = t.dtype == slm::DType::Q8_0 ? slm::kQ8_0BlockBytes : slm::kQ4_0BlockBytes;
-    for (const auto& e : edits) {
-      const std::uint64_t at = info->header.data.offset + t.offset + (e.row * (t.dims[1] / slm::kBlockSize) + e.block) * block_bytes;
-      bytes[at] = static_cast<std::uint8_t>(e.half & 0xFF);
-      bytes[at + 1] = static_cast<std::uint8_t>(e.half >> 8);
-    }
+  const auto m = matrix(bytes, name);
+  if (!m || (m->first.dtype != slm::DType::Q8_0 && m->first.dtype != slm::DType::Q4_0)) return;
+  const std::uint64_t block_bytes = m->first.dtype == slm::DType::Q8_0 ? slm::kQ8_0BlockBytes : slm::kQ4_0BlockBytes;
+  const std::uint64_t blocks_per_row = m->first.dims[1] / slm::kBlockSize;
+  for (const auto& e : edits) {
+    const std::uint64_t at = m->second + (e.row * blocks_per_row + e.block) * block_bytes;
+    bytes[at] = static_cast<std::uint8_t>(e.half & 0xFF);
+    bytes[at + 1] = static_cast<std::uint8_t>(e.half >> 8);
   }
 }
 
