@@ -30,6 +30,14 @@ inline float combine(const Acc& acc, const float* a = nullptr, const float* b = 
   return ((lane[0] + lane[4]) + (lane[2] + lane[6])) + ((lane[1] + lane[5]) + (lane[3] + lane[7]));
 }
 
+// The same tree without a tail, in vector form (a row of whole blocks ends on a multiple of 8):
+// s = lo + hi holds acc_i + acc_{i+4} in lane i; t0 = s0 + s2 and t1 = s1 + s3; then t0 + t1.
+inline float combine_whole(const Acc& acc) {
+  const v128_t s = wasm_f32x4_add(acc.lo, acc.hi);
+  const v128_t t = wasm_f32x4_add(s, wasm_i32x4_shuffle(s, s, 2, 3, 2, 3));
+  return wasm_f32x4_extract_lane(t, 0) + wasm_f32x4_extract_lane(t, 1);
+}
+
 inline v128_t load(const float* p) { return wasm_v128_load(p); }
 inline v128_t madd(v128_t acc, v128_t a, v128_t b) { return wasm_f32x4_add(acc, wasm_f32x4_mul(a, b)); }
 
@@ -124,17 +132,21 @@ template <bool Q8, int R>
 void rows_q(const std::uint8_t* q, std::size_t row_bytes, std::size_t blocks, const float* x, float* out) {
   constexpr std::size_t block_bytes = Q8 ? kQ8_0BlockBytes : kQ4_0BlockBytes;
   Acc acc[R];
-  alignas(16) std::uint32_t halves[kScaleChunk];
   alignas(16) float scales[R][kScaleChunk];
   for (std::size_t b0 = 0; b0 < blocks; b0 += kScaleChunk) {
     const std::size_t nb = blocks - b0 < kScaleChunk ? blocks - b0 : kScaleChunk;
     const std::uint8_t* q0 = q + b0 * block_bytes;
     for (int r = 0; r < R; ++r) {
+      // four blocks' fp16 scales into the low halves of four int32 lanes (no read past the row)
       const std::uint8_t* row = q0 + static_cast<std::size_t>(r) * row_bytes;
-      std::size_t b = 0;
-      for (; b < nb; ++b) halves[b] = load_u16(row + b * block_bytes);
-      for (; b % 4 != 0; ++b) halves[b] = 0;  // the last vector's unused lanes
-      for (b = 0; b < nb; b += 4) wasm_v128_store(&scales[r][b], block_scale<Q8>(halves_to_f32(wasm_v128_load(&halves[b]))));
+      for (std::size_t b = 0; b < nb; b += 4) {
+        const std::uint8_t* p = row + b * block_bytes;
+        v128_t h = wasm_v128_load16_lane(p, wasm_i32x4_splat(0), 0);
+        if (b + 1 < nb) h = wasm_v128_load16_lane(p + block_bytes, h, 2);
+        if (b + 2 < nb) h = wasm_v128_load16_lane(p + 2 * block_bytes, h, 4);
+        if (b + 3 < nb) h = wasm_v128_load16_lane(p + 3 * block_bytes, h, 6);
+        wasm_v128_store(&scales[r][b], block_scale<Q8>(halves_to_f32(h)));
+      }
     }
     for (std::size_t b = 0; b < nb; ++b) {
       const std::uint8_t* block = q0 + b * block_bytes;
@@ -148,7 +160,7 @@ void rows_q(const std::uint8_t* q, std::size_t row_bytes, std::size_t blocks, co
       chunk<Q8, 3, R>(acc, scales, b, block, row_bytes, xb);
     }
   }
-  for (int r = 0; r < R; ++r) out[r] = combine(acc[r]);
+  for (int r = 0; r < R; ++r) out[r] = combine_whole(acc[r]);
 }
 
 template <bool Q8>
@@ -174,7 +186,7 @@ float dot(const float* a, const float* b, std::size_t n) {
     add8(acc, a + i + 24, load(b + i + 24), load(b + i + 28));
   }
   for (; i + 8 <= n; i += 8) add8(acc, a + i, load(b + i), load(b + i + 4));
-  return combine(acc, a + i, b + i, n - i);
+  return i == n ? combine_whole(acc) : combine(acc, a + i, b + i, n - i);
 }
 
 // One row at a time, one sequential stream: measured in Node 20 on stories15m, 25-30% faster than

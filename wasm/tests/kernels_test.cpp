@@ -75,3 +75,17 @@ KT_EXPORT std::int32_t kt_check_matvec(std::uint32_t dtype, const std::uint8_t* 
   }
   return -1;
 }
+
+// out = W x through slm::matvec only, `reps` times: what bench/wasm_kernels.mjs times per dtype
+// (same arguments as kt_check_matvec).
+KT_EXPORT void kt_matvec(std::uint32_t dtype, const std::uint8_t* w, std::uint32_t rows, std::uint32_t cols,
+                         const float* x, float* out, std::uint32_t reps) {
+  slm::TensorEntry entry;
+  entry.dtype = dtype == 0 ? slm::DType::F32 : dtype == 1 ? slm::DType::Q8_0 : slm::DType::Q4_0;
+  entry.rank = 2;
+  entry.dims[0] = rows;
+  entry.dims[1] = cols;
+  entry.byte_size = slm::dtype_bytes(entry.dtype, std::uint64_t{rows} * cols);
+  const slm::TensorView view{&entry, {w, static_cast<std::size_t>(entry.byte_size)}};
+  for (std::uint32_t i = 0; i < reps; ++i) slm::matvec(view, x, out);
+}
