@@ -182,9 +182,27 @@ void rmsnorm(float* o, const float* x, const float* w, std::size_t n, float eps)
 void softmax(float* x, std::size_t n) {
   float max = x[0];
   for (std::size_t i = 1; i < n; ++i) max = std::max(max, x[i]);
-  for (std::size_t i = 0; i < n; ++i) x[i] = math::exp_f32(x[i] - max);
+  for (std::size_t i = 0; i < n; ++i) x[i] = x[i] - max;
+  exp_f32_n(x, n);
   const float total = sum(x, n);
   for (std::size_t i = 0; i < n; ++i) x[i] = x[i] / total;
+}
+
+void exp_f32_n(float* x, std::size_t n) {
+  if constexpr (wasm::available()) return wasm::exp_f32_n(x, n);
+  for (std::size_t i = 0; i < n; ++i) x[i] = math::exp_f32(x[i]);
+}
+
+void silu_gate(float* g, const float* u, std::size_t n) {
+  constexpr std::size_t kChunk = 64;  // e[] on the stack
+  float e[kChunk];
+  for (std::size_t i0 = 0; i0 < n; i0 += kChunk) {
+    const std::size_t m = std::min(kChunk, n - i0);
+    for (std::size_t j = 0; j < m; ++j) e[j] = -g[i0 + j];
+    exp_f32_n(e, m);
+    // silu(x) = x / (1 + exp_f32(-x)), each step in f32, then times the up projection
+    for (std::size_t j = 0; j < m; ++j) g[i0 + j] = (g[i0 + j] / (1.0f + e[j])) * u[i0 + j];
+  }
 }
 
 }  // namespace slm

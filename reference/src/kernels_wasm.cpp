@@ -2,6 +2,7 @@
 
 #include "slm/bytes.h"
 #include "slm/fp16.h"
+#include "slm/math.h"
 #include "slm/quant.h"
 
 #ifdef __wasm_simd128__
@@ -196,6 +197,68 @@ void matvec_f32(const float* m, std::size_t rows, std::size_t cols, const float*
   for (std::size_t r = 0; r < rows; ++r) out[r] = dot(m + r * cols, x, cols);
 }
 
+namespace {
+
+// math::exp for the two doubles of each of four f64x2 vectors: every step is the same IEEE double
+// operation as math::exp's (wasm has no FMA to contract into), four independent chains so the
+// divisions overlap. Only for x where sum * 2^k is a normal double (|k| <= 1000), so math::exp's
+// ldexp is the exact product by 2^k, built here from k's bits.
+inline void exp_pairs(v128_t (&d)[4]) {
+  v128_t k[4], r[4], sum[4];
+  for (int j = 0; j < 4; ++j) {
+    k[j] = wasm_f64x2_floor(wasm_f64x2_add(wasm_f64x2_mul(d[j], wasm_f64x2_splat(math::kInvLn2)), wasm_f64x2_splat(0.5)));
+    r[j] = wasm_f64x2_sub(wasm_f64x2_sub(d[j], wasm_f64x2_mul(k[j], wasm_f64x2_splat(math::kLn2Hi))),
+                          wasm_f64x2_mul(k[j], wasm_f64x2_splat(math::kLn2Lo)));
+    sum[j] = wasm_f64x2_splat(1.0);
+  }
+  for (int n = math::kExpTerms; n >= 1; --n) {
+    const v128_t one = wasm_f64x2_splat(1.0), dn = wasm_f64x2_splat(static_cast<double>(n));
+    for (int j = 0; j < 4; ++j) sum[j] = wasm_f64x2_add(one, wasm_f64x2_div(wasm_f64x2_mul(sum[j], r[j]), dn));
+  }
+  for (int j = 0; j < 4; ++j) {
+    const v128_t k64 = wasm_i64x2_extend_low_i32x4(wasm_i32x4_trunc_sat_f64x2_zero(k[j]));
+    const v128_t two_k = wasm_i64x2_shl(wasm_i64x2_add(k64, wasm_i64x2_splat(1023)), 52);
+    d[j] = wasm_f64x2_mul(sum[j], two_k);
+  }
+}
+
+}  // namespace
+
+void exp_f64_n(double* x, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    v128_t d[4] = {wasm_v128_load(x + i), wasm_v128_load(x + i + 2), wasm_v128_load(x + i + 4), wasm_v128_load(x + i + 6)};
+    exp_pairs(d);
+    for (int j = 0; j < 4; ++j) wasm_v128_store(x + i + 2 * j, d[j]);
+  }
+  for (; i < n; ++i) x[i] = math::exp(x[i]);
+}
+
+void exp_f32_n(float* x, std::size_t n) {
+  // f32 inputs in [-150, 89]: k in [-217, 129], so sum * 2^k is a normal double. Below, exp_f32 is
+  // +0 and above +inf either way, but those (and NaN) take math::exp_f32 itself.
+  const v128_t lo = wasm_f32x4_splat(-150.0f), hi = wasm_f32x4_splat(89.0f);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const v128_t v0 = load(x + i), v1 = load(x + i + 4);
+    const v128_t in_range = wasm_v128_and(wasm_v128_and(wasm_f32x4_ge(v0, lo), wasm_f32x4_le(v0, hi)),
+                                          wasm_v128_and(wasm_f32x4_ge(v1, lo), wasm_f32x4_le(v1, hi)));
+    if (!wasm_i32x4_all_true(in_range)) {
+      for (std::size_t j = i; j < i + 8; ++j) x[j] = math::exp_f32(x[j]);
+      continue;
+    }
+    v128_t d[4] = {wasm_f64x2_promote_low_f32x4(v0), wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v0, v0, 2, 3, 2, 3)),
+                   wasm_f64x2_promote_low_f32x4(v1), wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v1, v1, 2, 3, 2, 3))};
+    exp_pairs(d);
+    // (float) of each double, as exp_f32 rounds it
+    const v128_t f0 = wasm_f32x4_demote_f64x2_zero(d[0]), f1 = wasm_f32x4_demote_f64x2_zero(d[1]);
+    const v128_t f2 = wasm_f32x4_demote_f64x2_zero(d[2]), f3 = wasm_f32x4_demote_f64x2_zero(d[3]);
+    wasm_v128_store(x + i, wasm_i32x4_shuffle(f0, f1, 0, 1, 4, 5));
+    wasm_v128_store(x + i + 4, wasm_i32x4_shuffle(f2, f3, 0, 1, 4, 5));
+  }
+  for (; i < n; ++i) x[i] = math::exp_f32(x[i]);
+}
+
 void matvec_quantized(const TensorView& w, const float* x, float* out) {
   const auto rows = static_cast<std::size_t>(w.entry->dims[0]);
   const auto cols = static_cast<std::size_t>(w.entry->dims[w.entry->rank - 1]);
@@ -209,6 +272,8 @@ void matvec_quantized(const TensorView& w, const float* x, float* out) {
 float dot(const float*, const float*, std::size_t) { return 0.0f; }
 void matvec_f32(const float*, std::size_t, std::size_t, const float*, float*) {}
 void matvec_quantized(const TensorView&, const float*, float*) {}
+void exp_f32_n(float*, std::size_t) {}
+void exp_f64_n(double*, std::size_t) {}
 
 #endif
 

@@ -28,5 +28,11 @@ float dot(const float* a, const float* b, std::size_t n);
 // out[r] = dot(row r of m, x) for an f32 [rows, cols] matrix, rows interleaved four at a time.
 void matvec_f32(const float* m, std::size_t rows, std::size_t cols, const float* x, float* out);
 void matvec_quantized(const TensorView& w, const float* x, float* out);  // q8_0 and q4_0 rows
+// x[i] = math::exp_f32(x[i]): math::exp's double steps for two elements per f64x2 operation (the
+// same IEEE operations in the same order), where the result is a normal double; others as math::exp.
+void exp_f32_n(float* x, std::size_t n);
+// The double steps alone: x[i] = math::exp(x[i]) for x[i] in [-150, 89] (what exp_f32_n uses, for
+// the tests: a slip in the double steps rarely shows after rounding to f32).
+void exp_f64_n(double* x, std::size_t n);
 
 }  // namespace slm::wasm

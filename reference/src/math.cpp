@@ -10,9 +10,6 @@ namespace slm::math {
 
 namespace {
 
-constexpr double kLn2Hi = 6.93147180369123816490e-01;  // ln 2, upper 32 bits: k * kLn2Hi is exact
-constexpr double kLn2Lo = 1.90821492927058770002e-10;
-constexpr double kInvLn2 = 1.44269504088896338700e+00;
 constexpr double kTwoOverPi = 6.36619772367581382433e-01;
 // pi/2 in three parts, each with trailing zeros so that k * part is exact for |k| < 2^26
 constexpr double kPio2_1 = 1.57079632673412561417e+00;
@@ -53,7 +50,7 @@ double exp(double x) {
   const double r = (x - k * kLn2Hi) - k * kLn2Lo;  // |r| <= ~0.347
   // e^r = 1 + r (1 + r/2 (1 + r/3 (... (1 + r/16)))), |r| <= 0.347: truncation < 1e-19 relative
   double sum = 1.0;
-  for (int n = 16; n >= 1; --n) sum = 1.0 + sum * r / n;
+  for (int n = kExpTerms; n >= 1; --n) sum = 1.0 + sum * r / n;
   return std::ldexp(sum, static_cast<int>(k));
 }
 

@@ -246,7 +246,7 @@ void Transformer::run(const std::uint32_t* tokens, std::uint32_t n, std::uint32_
       for (std::uint32_t i = 0; i < n; ++i) {
         float* g = hb + std::size_t{i} * hidden;
         const float* u = hb2 + std::size_t{i} * hidden;
-        for (std::size_t r = first; r < last; ++r) g[r] = math::silu_f32(g[r]) * u[r];
+        silu_gate(g + first, u + first, last - first);
       }
     });
     const Product down{lw.w2, hb, hidden, xb2, dim};

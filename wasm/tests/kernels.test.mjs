@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Property test: the wasm-simd128 kernels (reference/src/kernels_wasm.cpp, what the wasm32 build
-// dispatches to) are bit-identical to the portable loops (the oracle) for dot, f32 matvec, q8_0 and
+// dispatches to) are bit-identical to the portable loops (the oracle) for dot, f32 matvec, exp (exp_f32_n), q8_0 and
 // q4_0 matvec, on random inputs from a seeded PRNG: lengths 0..1000 (non-multiples of 8 and 32
 // included), values of every magnitude (subnormals, large values that overflow to inf), unaligned
 // starts, random q8_0/q4_0 blocks with random fp16 scales, and every one of the 65536 fp16 scales.
@@ -199,6 +199,24 @@ function allScales(dtype) {
   freeAll();
 }
 
+// exp_f32_n against exp_f32: random lengths and offsets of the styles above plus the edges (the
+// ends of the f64x2 range, where f32 over- and underflows, zeros, infinities, NaN, subnormals).
+const EXP_EDGES = [-150, -149.99999, -150.00002, 89, 88.99999, 89.00001, 88.72283, 88.72284, -103.97208, -103.97209,
+                   -87.33654, 0, -0, Infinity, -Infinity, NaN, 1e-45, -1e-45, 1e-38, 709.8, -745.2, 1e30, -1e30];
+function trialExp(t) {
+  const n = randomLength(300), off = int(0, 3);
+  const px = alloc(4 * (n + off)), pr = alloc(4 * (n + off));
+  const xs = f32At(px + 4 * off, n);
+  const style = pick(styleNames);
+  for (let i = 0; i < n; i++) {
+    const r = uniform();
+    xs[i] = r < 0.1 ? pick(EXP_EDGES) : r < 0.6 ? STYLES[style]() * 30 : STYLES[style]();
+  }
+  const bad = x.kt_check_exp(px + 4 * off, pr + 4 * off, n);
+  if (bad >= 0) fail(`exp trial ${t} (n ${n})`, `element ${bad}: wasm ${hex(x.kt_last_wasm())} scalar ${hex(x.kt_last_portable())}`);
+  freeAll();
+}
+
 if (!x.kt_simd()) {
   console.error('the module was built without -msimd128: nothing to compare');
   process.exit(1);
@@ -212,10 +230,21 @@ for (let t = 0; t < TRIALS; t++) {
 }
 allScales(1);
 allScales(2);
-const total = Object.values(counts).reduce((a, b) => a + b, 0) + 2;
+counts.exp = 0;
+for (let t = 0; t < TRIALS; t++) { trialExp(t); counts.exp++; }
+// every 4099th f32 bit pattern (1,047,807 values of every sign, exponent and class)
+const EXP_STRIDE = 4099, expSweep = Math.ceil(4294967296 / EXP_STRIDE);
+const badPattern = x.kt_sweep_exp(SEED >>> 0, EXP_STRIDE, expSweep) >>> 0;
+if (badPattern !== 0xFFFFFFFF) fail('exp sweep', `input ${hex(badPattern)}: wasm ${hex(x.kt_last_wasm())} scalar ${hex(x.kt_last_portable())}`);
+// and the doubles before rounding, which f32 results would rarely show a slip in
+const EXP_F64 = 200003;
+const badF64 = x.kt_sweep_exp_f64(EXP_F64);
+if (badF64 >= 0) fail('exp double steps', `input ${badF64} of ${EXP_F64} over [-150, 89]`);
+const total = Object.values(counts).reduce((a, b) => a + b, 0) + 4;
 if (failures.length) {
   console.error(`FAIL: ${failures.length} of ${total} trials differ (seed ${SEED})`);
   process.exit(1);
 }
 console.log(`ok: ${total} trials bit-identical (dot ${counts.dot}, f32 matvec ${counts.f32}, q8_0 ${counts.q8_0}, ` +
-            `q4_0 ${counts.q4_0}, all 65536 fp16 scales for q8_0 and q4_0; seed ${SEED})`);
+            `q4_0 ${counts.q4_0}, exp ${counts.exp}, all 65536 fp16 scales for q8_0 and q4_0, ` +
+            `exp over ${expSweep} f32 bit patterns and its double steps over ${EXP_F64} inputs; seed ${SEED})`);

@@ -10,6 +10,7 @@
 #include "kernels_wasm.h"
 #include "slm/format.h"
 #include "slm/kernels.h"
+#include "slm/math.h"
 
 #define KT_EXPORT extern "C" __attribute__((used, visibility("default")))
 
@@ -74,6 +75,61 @@ KT_EXPORT std::int32_t kt_check_matvec(std::uint32_t dtype, const std::uint8_t* 
     }
   }
   return -1;
+}
+
+// x[i] = exp_f32(x[i]) through slm::exp_f32_n (the dispatch: f64x2 on wasm-simd128) vs the scalar
+// math::exp_f32 on a copy: the index of the first element whose bits differ, or -1. The wasm
+// result is left in x, the scalar one in ref.
+KT_EXPORT std::int32_t kt_check_exp(float* x, float* ref, std::uint32_t n) {
+  for (std::uint32_t i = 0; i < n; ++i) ref[i] = slm::math::exp_f32(x[i]);
+  slm::exp_f32_n(x, n);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (!same(x[i], ref[i])) {
+      g_wasm_value = x[i];
+      g_portable_value = ref[i];
+      return static_cast<std::int32_t>(i);
+    }
+  }
+  return -1;
+}
+
+// slm::wasm::exp_f64_n vs math::exp for n doubles from `count` evenly spaced f32 inputs over
+// [-150, 89] (the range exp_f32_n hands it), 1024 at a time: the first input index whose double
+// differs, or -1.
+KT_EXPORT std::int32_t kt_sweep_exp_f64(std::uint32_t count) {
+  double x[1024];
+  for (std::uint32_t done = 0; done < count;) {
+    const std::uint32_t m = count - done < 1024 ? count - done : 1024;
+    for (std::uint32_t i = 0; i < m; ++i) {
+      x[i] = static_cast<double>(static_cast<float>(-150.0 + 239.0 * (done + i) / (count - 1)));
+    }
+    double ref[1024];
+    for (std::uint32_t i = 0; i < m; ++i) ref[i] = slm::math::exp(x[i]);
+    slm::wasm::exp_f64_n(x, m);
+    for (std::uint32_t i = 0; i < m; ++i) {
+      if (std::memcmp(&x[i], &ref[i], 8) != 0) return static_cast<std::int32_t>(done + i);
+    }
+    done += m;
+  }
+  return -1;
+}
+
+// The same over `count` f32 bit patterns first, first + stride, ... (mod 2^32), 1024 at a time: the
+// first pattern whose result differs, or 0xFFFFFFFF.
+KT_EXPORT std::uint32_t kt_sweep_exp(std::uint32_t first, std::uint32_t stride, std::uint32_t count) {
+  float x[1024], ref[1024];
+  std::uint32_t b = first;
+  for (std::uint32_t done = 0; done < count;) {
+    const std::uint32_t m = count - done < 1024 ? count - done : 1024;
+    for (std::uint32_t i = 0; i < m; ++i, b += stride) std::memcpy(&x[i], &b, 4);
+    const std::int32_t bad = kt_check_exp(x, ref, m);
+    if (bad >= 0) {
+      std::uint32_t pattern = first + (done + static_cast<std::uint32_t>(bad)) * stride;
+      return pattern;
+    }
+    done += m;
+  }
+  return 0xFFFFFFFFu;
 }
 
 // out = W x through slm::matvec only, `reps` times: what bench/wasm_kernels.mjs times per dtype

@@ -8,6 +8,14 @@
 namespace slm::math {
 
 double exp(double x);  // e^x; +inf above ~709.78, +0 below ~-745.13, NaN for NaN
+
+// exp's range reduction x = k ln2 + r (kernels that batch exp use the same constants):
+// k = floor(x * kInvLn2 + 0.5), r = (x - k * kLn2Hi) - k * kLn2Lo, then the Horner series to r^16
+// (sum = 1 + sum * r / n for n = 16 .. 1), then sum * 2^k.
+inline constexpr double kLn2Hi = 6.93147180369123816490e-01;  // ln 2, upper 32 bits: k * kLn2Hi is exact
+inline constexpr double kLn2Lo = 1.90821492927058770002e-10;
+inline constexpr double kInvLn2 = 1.44269504088896338700e+00;
+inline constexpr int kExpTerms = 16;
 double log(double x);  // natural log for x > 0; -inf at 0, NaN below 0 or for NaN
 double sin(double x);  // accurate for |x| < 2^27 (RoPE angles stay far below)
 double cos(double x);
