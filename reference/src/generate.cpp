@@ -28,11 +28,7 @@ Diagnostics static_diagnostics(const LoadedModel& model, const Transformer& t) {
 }
 
 StepTrace trace_of(const std::vector<float>& logits, std::uint32_t chosen) {
-  StepTrace s{chosen, logits[chosen], -std::numeric_limits<float>::infinity()};
-  for (std::size_t i = 0; i < logits.size(); ++i) {
-    if (i != chosen && logits[i] > s.runner_up) s.runner_up = logits[i];
-  }
-  return s;
+  return StepTrace{chosen, logits[chosen], runner_up(logits.data(), logits.size(), chosen)};
 }
 
 }  // namespace

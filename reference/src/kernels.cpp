@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "slm/bytes.h"
 #include "slm/fp16.h"
@@ -186,6 +187,13 @@ void softmax(float* x, std::size_t n) {
   exp_f32_n(x, n);
   const float total = sum(x, n);
   for (std::size_t i = 0; i < n; ++i) x[i] = x[i] / total;
+}
+
+float max_f32(const float* x, std::size_t n) {
+  if constexpr (wasm::available()) return wasm::max_f32(x, n);
+  float m = -std::numeric_limits<float>::infinity();
+  for (std::size_t i = 0; i < n; ++i) m = m < x[i] ? x[i] : m;  // a NaN never replaces m
+  return m;
 }
 
 void exp_f32_n(float* x, std::size_t n) {

@@ -224,6 +224,22 @@ inline void exp_pairs(v128_t (&d)[4]) {
 
 }  // namespace
 
+float max_f32(const float* x, std::size_t n) {
+  // pmax(m, v) = m < v ? v : m: a NaN v never replaces m, and m starts at -inf
+  const float inf = __builtin_inff();
+  v128_t m0 = wasm_f32x4_splat(-inf), m1 = m0;
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    m0 = wasm_f32x4_pmax(m0, load(x + i));
+    m1 = wasm_f32x4_pmax(m1, load(x + i + 4));
+  }
+  m0 = wasm_f32x4_pmax(m0, m1);
+  m0 = wasm_f32x4_pmax(m0, wasm_i32x4_shuffle(m0, m0, 2, 3, 0, 1));
+  float m = wasm_f32x4_extract_lane(wasm_f32x4_pmax(m0, wasm_i32x4_shuffle(m0, m0, 1, 0, 3, 2)), 0);
+  for (; i < n; ++i) m = m < x[i] ? x[i] : m;
+  return m;
+}
+
 void exp_f64_n(double* x, std::size_t n) {
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -273,6 +289,7 @@ float dot(const float*, const float*, std::size_t) { return 0.0f; }
 void matvec_f32(const float*, std::size_t, std::size_t, const float*, float*) {}
 void matvec_quantized(const TensorView&, const float*, float*) {}
 void exp_f32_n(float*, std::size_t) {}
+float max_f32(const float*, std::size_t) { return 0.0f; }
 void exp_f64_n(double*, std::size_t) {}
 
 #endif

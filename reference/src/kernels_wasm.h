@@ -28,6 +28,7 @@ float dot(const float* a, const float* b, std::size_t n);
 // out[r] = dot(row r of m, x) for an f32 [rows, cols] matrix, rows interleaved four at a time.
 void matvec_f32(const float* m, std::size_t rows, std::size_t cols, const float* x, float* out);
 void matvec_quantized(const TensorView& w, const float* x, float* out);  // q8_0 and q4_0 rows
+float max_f32(const float* x, std::size_t n);  // slm::max_f32, four lanes at a time
 // x[i] = math::exp_f32(x[i]): math::exp's double steps for two elements per f64x2 operation (the
 // same IEEE operations in the same order), where the result is a normal double; others as math::exp.
 void exp_f32_n(float* x, std::size_t n);

@@ -16,12 +16,29 @@ std::uint32_t Xorshift64Star::next_u32() {
 
 float Xorshift64Star::next_f32() { return static_cast<float>(next_u32() >> 8) / 16777216.0f; }
 
+// RT-SMP-001's loop (best = 0; x[i] > x[best] replaces it) in two vectorizable passes: with x[0]
+// a number, it returns the first index of the largest number (+0 and -0 compare equal); with x[0]
+// NaN, nothing is greater, so 0.
 std::uint32_t argmax(const float* x, std::size_t n) {
-  std::size_t best = 0;
-  for (std::size_t i = 1; i < n; ++i) {
-    if (x[i] > x[best]) best = i;
+  if (n == 0 || std::isnan(x[0])) return 0;
+  const float m = max_f32(x, n);
+  std::size_t i = 0;
+  while (!(x[i] == m)) ++i;  // m is some x[i], a number
+  return static_cast<std::uint32_t>(i);
+}
+
+// What `if (i != chosen && x[i] > r) r = x[i]` leaves from r = -inf: the largest number besides
+// x[chosen], the first in index order among equals. Only +0 and -0 are equal yet tell apart, so a
+// zero is looked up again.
+float runner_up(const float* x, std::size_t n, std::uint32_t chosen) {
+  const float before = max_f32(x, chosen), after = max_f32(x + chosen + 1, n - chosen - 1);
+  float r = before < after ? after : before;
+  if (r == 0.0f) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i != chosen && x[i] == 0.0f) return x[i];
+    }
   }
-  return static_cast<std::uint32_t>(best);
+  return r;
 }
 
 std::uint32_t Sampler::sample(std::vector<float>& logits, DrawTrace* trace) {

@@ -166,6 +166,38 @@ TEST(Sampler, GreedyLowestIndexWinsTies) {
   EXPECT_EQ(slm::argmax(x, 5), 1u);
 }
 
+// Logits with ties, both zeros, infinities and NaN, where the vectorized passes could differ from
+// the loops of RT-SMP-001 and the runner-up's definition.
+static std::vector<float> awkward_logits(std::size_t n) {
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<float> all = {0.0f, -0.0f, 1.0f, 1.0f, -1.0f, 2.5f, inf, -inf, nan, 1e-45f, -3e38f};
+  std::vector<float> pool;  // a random part of `all`, so that, say, the largest is a zero
+  for (float v : all) {
+    if (*rc::gen::inRange(0, 5) < 2) pool.push_back(v);
+  }
+  if (pool.empty()) pool.push_back(all[*rc::gen::inRange<std::size_t>(0, all.size())]);
+  std::vector<float> x(n);
+  for (auto& v : x) v = pool[*rc::gen::inRange<std::size_t>(0, pool.size())];
+  return x;
+}
+
+RC_GTEST_PROP(Sampler, ArgmaxAndRunnerUpAreTheSpecifiedLoops, ()) {
+  const auto n = *rc::gen::inRange<std::size_t>(1, 70);
+  const std::vector<float> x = awkward_logits(n);
+  std::size_t best = 0;
+  for (std::size_t i = 1; i < n; ++i) {
+    if (x[i] > x[best]) best = i;
+  }
+  RC_ASSERT(slm::argmax(x.data(), n) == best);
+  const auto chosen = *rc::gen::inRange<std::uint32_t>(0, static_cast<std::uint32_t>(n));
+  float r = -std::numeric_limits<float>::infinity();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i != chosen && x[i] > r) r = x[i];
+  }
+  const float got = slm::runner_up(x.data(), n, chosen);
+  RC_ASSERT(std::memcmp(&got, &r, 4) == 0);  // the sign of a zero too
+}
+
 RC_GTEST_PROP(Sampler, TopKOneEqualsGreedy, ()) {
   const auto n = *rc::gen::inRange<std::size_t>(1, 300);
   std::vector<float> logits(n);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Property test: the wasm-simd128 kernels (reference/src/kernels_wasm.cpp, what the wasm32 build
-// dispatches to) are bit-identical to the portable loops (the oracle) for dot, f32 matvec, exp (exp_f32_n), q8_0 and
+// dispatches to) are bit-identical to the portable loops (the oracle) for dot, f32 matvec, exp
+// (exp_f32_n), argmax and the runner-up (over max_f32), q8_0 and
 // q4_0 matvec, on random inputs from a seeded PRNG: lengths 0..1000 (non-multiples of 8 and 32
 // included), values of every magnitude (subnormals, large values that overflow to inf), unaligned
 // starts, random q8_0/q4_0 blocks with random fp16 scales, and every one of the 65536 fp16 scales.
@@ -217,6 +218,21 @@ function trialExp(t) {
   freeAll();
 }
 
+// argmax and the runner-up over the SIMD max: ties, both zeros, infinities and NaN
+const AWKWARD = [0, -0, 1, 1, -1, 2.5, Infinity, -Infinity, NaN, 1e-45, -3e38];
+function trialArgmax(t) {
+  const n = int(1, 300), px = alloc(4 * n), xs = f32At(px, n);
+  // half the trials draw from a random part of AWKWARD (so that, say, the largest is a zero)
+  const awkward = uniform() < 0.5, style = pick(styleNames);
+  const part = AWKWARD.filter(() => uniform() < 0.4);
+  if (!part.length) part.push(pick(AWKWARD));
+  for (let i = 0; i < n; i++) xs[i] = awkward ? pick(part) : STYLES[style]();
+  const chosen = int(0, n - 1), bad = x.kt_check_argmax(px, n, chosen);
+  if (bad === 1) fail(`argmax trial ${t} (n ${n})`, 'index differs from the loop of RT-SMP-001');
+  if (bad === 2) fail(`runner-up trial ${t} (n ${n}, chosen ${chosen})`, `${hex(x.kt_last_wasm())} vs the loop's ${hex(x.kt_last_portable())}`);
+  freeAll();
+}
+
 if (!x.kt_simd()) {
   console.error('the module was built without -msimd128: nothing to compare');
   process.exit(1);
@@ -230,6 +246,8 @@ for (let t = 0; t < TRIALS; t++) {
 }
 allScales(1);
 allScales(2);
+counts.argmax = 0;
+for (let t = 0; t < TRIALS; t++) { trialArgmax(t); counts.argmax++; }
 counts.exp = 0;
 for (let t = 0; t < TRIALS; t++) { trialExp(t); counts.exp++; }
 // every 4099th f32 bit pattern (1,047,807 values of every sign, exponent and class)
@@ -246,5 +264,5 @@ if (failures.length) {
   process.exit(1);
 }
 console.log(`ok: ${total} trials bit-identical (dot ${counts.dot}, f32 matvec ${counts.f32}, q8_0 ${counts.q8_0}, ` +
-            `q4_0 ${counts.q4_0}, exp ${counts.exp}, all 65536 fp16 scales for q8_0 and q4_0, ` +
+            `q4_0 ${counts.q4_0}, argmax ${counts.argmax}, exp ${counts.exp}, all 65536 fp16 scales for q8_0 and q4_0, ` +
             `exp over ${expSweep} f32 bit patterns and its double steps over ${EXP_F64} inputs; seed ${SEED})`);

@@ -11,6 +11,7 @@
 #include "slm/format.h"
 #include "slm/kernels.h"
 #include "slm/math.h"
+#include "slm/sampler.h"
 
 #define KT_EXPORT extern "C" __attribute__((used, visibility("default")))
 
@@ -130,6 +131,23 @@ KT_EXPORT std::uint32_t kt_sweep_exp(std::uint32_t first, std::uint32_t stride, 
     done += m;
   }
   return 0xFFFFFFFFu;
+}
+
+// slm::argmax and slm::runner_up (over the wasm max_f32) against RT-SMP-001's loop and the
+// runner-up's: 0 when both agree (bits of the runner-up included), 1 for argmax, 2 for runner_up.
+KT_EXPORT std::uint32_t kt_check_argmax(const float* x, std::uint32_t n, std::uint32_t chosen) {
+  std::uint32_t best = 0;
+  for (std::uint32_t i = 1; i < n; ++i) {
+    if (x[i] > x[best]) best = i;
+  }
+  if (slm::argmax(x, n) != best) return 1;
+  float r = -__builtin_inff();
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (i != chosen && x[i] > r) r = x[i];
+  }
+  g_wasm_value = slm::runner_up(x, n, chosen);
+  g_portable_value = r;
+  return bits(g_wasm_value) == bits(r) ? 0u : 2u;
 }
 
 // out = W x through slm::matvec only, `reps` times: what bench/wasm_kernels.mjs times per dtype

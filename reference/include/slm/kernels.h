@@ -36,6 +36,9 @@ void dequantize_row(const TensorView& w, std::uint64_t row, float* out);
 void rmsnorm(float* o, const float* x, const float* w, std::size_t n, float eps);
 // In place: e[i] = exp(x[i] - max), x[i] = e[i] / sum(e).
 void softmax(float* x, std::size_t n);
+// The largest non-NaN x[i] (IEEE comparison), or -inf when there is none (n = 0, all NaN). When
+// that largest value is zero, which of +0 and -0 comes back is unspecified.
+float max_f32(const float* x, std::size_t n);
 // In place: x[i] = math::exp_f32(x[i]), bit for bit (wasm32 runs several at once in SIMD).
 void exp_f32_n(float* x, std::size_t n);
 // In place: g[i] = math::silu_f32(g[i]) * u[i] (SwiGLU's gate), bit for bit.

@@ -28,6 +28,9 @@ private:
 
 // Index of the largest value; the lowest index wins ties.
 std::uint32_t argmax(const float* x, std::size_t n);
+// The largest x[i] for i != chosen (chosen < n), the first among equals; -inf when there is none.
+// A step's runner-up logit (the margin of a greedy choice is x[chosen] - runner_up).
+float runner_up(const float* x, std::size_t n, std::uint32_t chosen);
 
 // Where a sampled draw fell: the chosen token's interval [low, high) of the running sum, and
 // r = coin * total. How far r is from either end says how robust the choice is to small changes of
