@@ -9,6 +9,14 @@
 
 namespace slm {
 
+Result<std::span<const std::uint8_t>> ByteSource::view(std::uint64_t offset, std::size_t n, std::vector<std::uint8_t>& storage) {
+  const std::span<const std::uint8_t> all = memory();
+  if (!all.empty() && offset <= all.size() && n <= all.size() - offset) return all.subspan(static_cast<std::size_t>(offset), n);
+  storage.resize(n);
+  if (auto s = read(offset, storage); !s.ok()) return s;
+  return std::span<const std::uint8_t>(storage);
+}
+
 Status SpanSource::read(std::uint64_t offset, std::span<std::uint8_t> out) {
   if (offset > bytes_.size() || out.size() > bytes_.size() - offset) {
     return make_error(ErrorCode::E_IO_READ, offset, "read past the end of the input");

@@ -41,10 +41,12 @@ Status stream_pass(ByteSource& source, const Header& h, const std::vector<Tensor
   const std::vector<ByteRange> padding = padding_ranges(h, tensors);
   std::size_t next_padding = 0;
   FileHasher hasher(with_digest);
-  std::vector<std::uint8_t> buffer(static_cast<std::size_t>(std::min<std::uint64_t>(kChunkSize, h.file_length)));
+  std::vector<std::uint8_t> storage;  // a chunk's copy, unless the source is in memory
   for (std::uint64_t at = 0; at < h.file_length;) {
-    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), h.file_length - at));
-    if (auto s = source.read(at, {buffer.data(), n}); !s.ok()) return s;
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunkSize, h.file_length - at));
+    auto viewed = source.view(at, n, storage);
+    if (!viewed.ok()) return viewed.status();
+    const std::span<const std::uint8_t> buffer = viewed.value();
     const std::uint64_t chunk_end = at + n;
     while (next_padding < padding.size() && padding[next_padding].begin < chunk_end) {
       const ByteRange& r = padding[next_padding];
@@ -54,7 +56,7 @@ Status stream_pass(ByteSource& source, const Header& h, const std::vector<Tensor
       if (r.end > chunk_end) break;  // the range continues into the next chunk
       ++next_padding;
     }
-    hasher.update(at, {buffer.data(), n});
+    hasher.update(at, buffer);
     at = chunk_end;
   }
   const std::uint64_t actual = hasher.checksum();
@@ -194,13 +196,16 @@ Result<ModelInfo> validate_model(ByteSource& source, const ValidateOptions& opti
   if (auto s = decode_header(prefix, size, info.header); !s.ok()) return s;
   const Header& h = info.header;
   // 15-20. tokenizer structure (length bounded by check 12)
-  std::vector<std::uint8_t> tokenizer_bytes(static_cast<std::size_t>(h.tokenizer.length));
-  if (auto s = source.read(h.tokenizer.offset, tokenizer_bytes); !s.ok()) return s;
+  std::vector<std::uint8_t> tokenizer_storage, directory_storage;  // copies, unless the source is in memory
+  auto tokenizer_view = source.view(h.tokenizer.offset, static_cast<std::size_t>(h.tokenizer.length), tokenizer_storage);
+  if (!tokenizer_view.ok()) return tokenizer_view.status();
+  const std::span<const std::uint8_t> tokenizer_bytes = tokenizer_view.value();
   DecodedTokenizer tokenizer;
   if (auto s = decode_tokenizer(tokenizer_bytes, h.tokenizer.offset, tokenizer); !s.ok()) return s;
   // 21-34. directory (length = tensor_count * 128, bounded by check 11)
-  std::vector<std::uint8_t> directory_bytes(static_cast<std::size_t>(h.directory.length));
-  if (auto s = source.read(h.directory.offset, directory_bytes); !s.ok()) return s;
+  auto directory_view = source.view(h.directory.offset, static_cast<std::size_t>(h.directory.length), directory_storage);
+  if (!directory_view.ok()) return directory_view.status();
+  const std::span<const std::uint8_t> directory_bytes = directory_view.value();
   if (auto s = decode_directory(directory_bytes, h.directory.offset, h, info.tensors); !s.ok()) return s;
   // 35-36. padding and checksum, streaming
   Digest256 digest{};
