@@ -26,7 +26,8 @@ void check_round_trip(const slm::TokenizerRuntime& tokenizer, std::string_view t
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const slm::TokenizerRuntime fixed(slmgen::synthetic_bpe_tokenizer(600));
+  static const slm::Tokenizer vocabulary = slmgen::synthetic_bpe_tokenizer(600);  // outlives the runtime
+  static const slm::TokenizerRuntime fixed(vocabulary);
   const std::string_view text(reinterpret_cast<const char*>(data), std::min(size, kMaxText));
   check_round_trip(fixed, text);
 

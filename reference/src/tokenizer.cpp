@@ -41,12 +41,7 @@ TokenizerRuntime::TokenizerRuntime(const Tokenizer& tokenizer)
     return;
   }
   vocab_size_ = static_cast<std::uint32_t>(tokenizer.pieces.size());
-  pieces_.reserve(tokenizer.pieces.size());
-  scores_.reserve(tokenizer.pieces.size());
-  for (const auto& piece : tokenizer.pieces) {
-    pieces_.push_back(piece.bytes);
-    scores_.push_back(piece.score);
-  }
+  pieces_ = tokenizer.pieces;
   // Hash table of the normal pieces, at most half full. A repeated piece (impossible after
   // SLM-TOK-014) keeps its lowest id.
   const std::size_t normal = pieces_.size() > kFirstNormalPiece ? pieces_.size() - kFirstNormalPiece : 0;
@@ -56,9 +51,9 @@ TokenizerRuntime::TokenizerRuntime(const Tokenizer& tokenizer)
   table_.assign(capacity, kNoToken);
   table_mask_ = capacity - 1;
   for (std::uint32_t id = kFirstNormalPiece; id < vocab_size_; ++id) {
-    const std::string& bytes = pieces_[id];
+    const std::string& bytes = pieces_[id].bytes;
     std::size_t slot = static_cast<std::size_t>(hash_bytes(bytes)) & table_mask_;
-    while (table_[slot] != kNoToken && pieces_[table_[slot]] != bytes) slot = (slot + 1) & table_mask_;
+    while (table_[slot] != kNoToken && pieces_[table_[slot]].bytes != bytes) slot = (slot + 1) & table_mask_;
     if (table_[slot] == kNoToken) table_[slot] = id;
     if (bytes.size() > max_piece_length_) max_piece_length_ = bytes.size();
   }
@@ -68,7 +63,7 @@ std::uint32_t TokenizerRuntime::find_normal_piece(std::string_view bytes) const 
   if (table_.empty() || bytes.size() > max_piece_length_) return kNoToken;
   std::size_t slot = static_cast<std::size_t>(hash_bytes(bytes)) & table_mask_;
   while (table_[slot] != kNoToken) {
-    if (pieces_[table_[slot]] == bytes) return table_[slot];
+    if (pieces_[table_[slot]].bytes == bytes) return table_[slot];
     slot = (slot + 1) & table_mask_;
   }
   return kNoToken;
@@ -77,7 +72,7 @@ std::uint32_t TokenizerRuntime::find_normal_piece(std::string_view bytes) const 
 std::string_view TokenizerRuntime::token_bytes(std::uint32_t token) const {
   if (token < kFirstBytePiece || token >= vocab_size_) return {};  // specials, unknown ids
   if (token < kFirstNormalPiece) return {&byte_values()[token - kFirstBytePiece], 1};
-  return token < pieces_.size() ? std::string_view(pieces_[token]) : std::string_view();
+  return token < pieces_.size() ? std::string_view(pieces_[token].bytes) : std::string_view();
 }
 
 // The normal piece that the adjacent pair (left, right) merges into, or kNoToken. Only two normal
@@ -123,7 +118,7 @@ std::vector<std::uint32_t> TokenizerRuntime::encode(std::string_view text, bool 
       std::size_t best = merge.size();
       for (std::size_t i = 0; i < merge.size(); ++i) {
         if (merge[i] == kNoToken) continue;
-        if (best == merge.size() || scores_[merge[i]] > scores_[merge[best]]) best = i;  // strictly greater
+        if (best == merge.size() || pieces_[merge[i]].score > pieces_[merge[best]].score) best = i;  // strictly greater
       }
       if (best == merge.size()) break;
       tokens[best] = merge[best];

@@ -1,4 +1,5 @@
 // Tokenizer section: structure checks (spec/format.md section 5, check order 15-20) and encoding.
+#include <algorithm>
 #include <string>
 
 #include "check.h"
@@ -32,6 +33,12 @@ Status decode_tokenizer(std::span<const std::uint8_t> section, std::uint64_t bas
   // 19. BPE piece records {f32 score, u32 length, bytes}; BYTE has none
   std::uint64_t at = kTokenizerHeaderSize;
   if (t.kind == TokenizerKind::BPE) {
+    // Room for every piece the section can hold (9 bytes each at least): one allocation each, not
+    // a doubling series whose freed blocks stay as holes in a wasm heap that never shrinks.
+    const std::uint64_t fits = (length - kTokenizerHeaderSize) / 9;
+    const auto expected = static_cast<std::size_t>(std::min<std::uint64_t>(t.n_pieces, fits));
+    t.pieces.reserve(expected);
+    out.piece_offsets.reserve(expected);
     for (std::uint32_t i = 0; i < t.n_pieces; ++i) {
       if (fails(ErrorCode::E_TOK_TRUNCATED, length - at < 8)) return make_error(ErrorCode::E_TOK_TRUNCATED, base + length);
       const float score = load_f32(p + at);

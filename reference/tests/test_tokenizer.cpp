@@ -252,7 +252,8 @@ struct Vector {
 };
 
 TEST(ToyVocabulary, SpecVectors) {
-  const slm::TokenizerRuntime rt(slmgen::toy_vocabulary());
+  const slm::Tokenizer rt_vocabulary = slmgen::toy_vocabulary();
+  const slm::TokenizerRuntime rt(rt_vocabulary);
   EXPECT_EQ(rt.vocab_size(), 275u);
   const std::vector<Vector> vectors = {
       {"T1 empty text: no dummy prefix", "", {1}},
@@ -275,7 +276,8 @@ TEST(ToyVocabulary, SpecVectors) {
 }
 
 TEST(ToyVocabulary, BosAndEos) {
-  const slm::TokenizerRuntime rt(slmgen::toy_vocabulary());
+  const slm::Tokenizer rt_vocabulary = slmgen::toy_vocabulary();
+  const slm::TokenizerRuntime rt(rt_vocabulary);
   EXPECT_EQ(rt.encode("", true, true), (Ids{1, 2}));
   EXPECT_EQ(rt.encode("", false, false), Ids{});
   EXPECT_EQ(rt.encode("abc", false, true), (Ids{259, 263, 262, 2}));
@@ -283,14 +285,16 @@ TEST(ToyVocabulary, BosAndEos) {
 }
 
 TEST(ToyVocabulary, WithoutDummyPrefix) {
-  const slm::TokenizerRuntime rt(slmgen::toy_vocabulary(0));
+  const slm::Tokenizer rt_vocabulary = slmgen::toy_vocabulary(0);
+  const slm::TokenizerRuntime rt(rt_vocabulary);
   EXPECT_EQ(rt.encode("abc", true, false), (Ids{1, 263, 262}));
   EXPECT_EQ(rt.encode(" a", true, false), (Ids{1, 266}));
   EXPECT_EQ(rt.decode(Ids{1, 266}), " a");  // no flag: nothing is stripped
 }
 
 TEST(ToyVocabulary, LeadingSpaceRule) {
-  const slm::TokenizerRuntime rt(slmgen::toy_vocabulary());
+  const slm::Tokenizer rt_vocabulary = slmgen::toy_vocabulary();
+  const slm::TokenizerRuntime rt(rt_vocabulary);
   EXPECT_EQ(rt.decode(Ids{1, 266}), "a");         // after BOS: one space dropped
   EXPECT_EQ(rt.decode(Ids{266}), " a");           // first token of a sequence without BOS keeps it
   EXPECT_EQ(rt.decode(Ids{1, 259, 259}), " ");    // only the token right after BOS loses it
@@ -304,7 +308,8 @@ TEST(ToyVocabulary, LeadingSpaceRule) {
 }
 
 TEST(ToyVocabulary, SpecialsAndUnknownIdsDecodeToNothing) {
-  const slm::TokenizerRuntime rt(slmgen::toy_vocabulary());
+  const slm::Tokenizer rt_vocabulary = slmgen::toy_vocabulary();
+  const slm::TokenizerRuntime rt(rt_vocabulary);
   EXPECT_EQ(rt.decode(Ids{0, 1, 2, 275, 99999, 0xFFFFFFFFu}), "");
   EXPECT_EQ(rt.decode_piece(1, 275), "");
   EXPECT_EQ(rt.decode(Ids{3, 68, 258}), std::string("\x00" "A" "\xFF", 3));
@@ -312,8 +317,10 @@ TEST(ToyVocabulary, SpecialsAndUnknownIdsDecodeToNothing) {
 }
 
 TEST(ByteTokenizer, Vectors) {
-  const slm::TokenizerRuntime with_prefix(byte_tokenizer(slm::kTokFlagDummyPrefix));
-  const slm::TokenizerRuntime without(byte_tokenizer(0));
+  const slm::Tokenizer with_prefix_vocabulary = byte_tokenizer(slm::kTokFlagDummyPrefix);
+  const slm::TokenizerRuntime with_prefix(with_prefix_vocabulary);
+  const slm::Tokenizer without_vocabulary = byte_tokenizer(0);
+  const slm::TokenizerRuntime without(without_vocabulary);
   EXPECT_EQ(with_prefix.vocab_size(), 259u);
   EXPECT_EQ(with_prefix.encode("Hi", true, true), (Ids{1, 35, 75, 108, 2}));
   EXPECT_EQ(without.encode("Hi", true, true), (Ids{1, 75, 108, 2}));
@@ -352,7 +359,8 @@ rc::Gen<std::string> any_text() {
 std::uint32_t any_flags() { return *rc::gen::element(0u, slm::kTokFlagDummyPrefix); }
 
 RC_GTEST_PROP(TokenizerProperties, ByteTokenizerRoundTrips, ()) {
-  const slm::TokenizerRuntime rt(byte_tokenizer(any_flags()));
+  const slm::Tokenizer rt_vocabulary = byte_tokenizer(any_flags());
+  const slm::TokenizerRuntime rt(rt_vocabulary);
   const std::string text = *any_text();
   const Ids ids = rt.encode(text, true, false);
   RC_ASSERT(rt.decode(ids) == text);
@@ -368,7 +376,8 @@ RC_GTEST_PROP(TokenizerProperties, BpeTokenizerRoundTrips, ()) {
 }
 
 RC_GTEST_PROP(TokenizerProperties, ToyTokenizerRoundTrips, ()) {
-  const slm::TokenizerRuntime rt(slmgen::toy_vocabulary(any_flags()));
+  const slm::Tokenizer rt_vocabulary = slmgen::toy_vocabulary(any_flags());
+  const slm::TokenizerRuntime rt(rt_vocabulary);
   const std::string text = *any_text();
   RC_ASSERT(rt.decode(rt.encode(text, true, false)) == text);
 }
@@ -400,7 +409,8 @@ RC_GTEST_PROP(TokenizerProperties, EncodeEmitsOnlyRequestedSpecialsAndIdsInRange
 }
 
 RC_GTEST_PROP(TokenizerProperties, DecodeIsTotalAndStreamsLikeDecode, ()) {
-  const slm::TokenizerRuntime rt(slmgen::toy_vocabulary(any_flags()));
+  const slm::Tokenizer rt_vocabulary = slmgen::toy_vocabulary(any_flags());
+  const slm::TokenizerRuntime rt(rt_vocabulary);
   // Specials, pieces with and without a leading space, the last id, unknown ids, and anything.
   const Ids ids = *rc::gen::container<Ids>(rc::gen::oneOf(
       rc::gen::element<std::uint32_t>(0, 1, 1, 2, 35, 259, 266, 260, 268, 274, 275, 0xFFFFFFFFu),

@@ -16,9 +16,11 @@ namespace slm {
 class TokenizerRuntime {
 public:
   // Precondition: `tokenizer` passed validation (spec/format.md checks 15-20 and 38-42). The
-  // runtime keeps its own copy of the pieces; on an unvalidated tokenizer it stays memory-safe but
-  // its output is unspecified.
+  // runtime reads the pieces in place (a 32,000-piece vocabulary is not held twice), so
+  // `tokenizer` must outlive it; on an unvalidated tokenizer it stays memory-safe but its output
+  // is unspecified.
   explicit TokenizerRuntime(const Tokenizer& tokenizer);
+  explicit TokenizerRuntime(Tokenizer&&) = delete;  // a temporary would leave the pieces dangling
 
   std::uint32_t vocab_size() const { return vocab_size_; }  // BYTE: 259; BPE: the number of pieces
   std::uint32_t bos_id() const { return bos_id_; }
@@ -54,8 +56,7 @@ private:
   std::uint32_t vocab_size_ = kByteVocabSize;
   std::uint32_t bos_id_ = 1, eos_id_ = 2;
   std::size_t max_piece_length_ = 0;       // longest normal piece, bounds merge lookups
-  std::vector<std::string> pieces_;        // bytes by id; only normal pieces (id >= 259) are read
-  std::vector<float> scores_;              // score by id
+  std::span<const TokenizerPiece> pieces_;  // the tokenizer's, by id; only normal pieces (id >= 259) are read
   std::vector<std::uint32_t> table_;       // open-addressing hash table of normal-piece ids
   std::size_t table_mask_ = 0;             // table_.size() - 1 (a power of two) or 0 when empty
 };
