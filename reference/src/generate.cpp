@@ -39,14 +39,16 @@ Result<std::unique_ptr<Generation>> Generation::begin(std::shared_ptr<const Load
                                                       const GenerateRequest& request) {
   std::unique_ptr<Generation> g(new Generation());
   g->tokenizer_ = std::make_unique<TokenizerRuntime>(model->info().tokenizer);
-  auto created = Transformer::create(model, request.context, request.threads);
+  GenerateResult& out = g->result_;
+  out.prompt_tokens = g->tokenizer_->encode(request.prompt, request.add_bos, false);
+  if (out.prompt_tokens.empty()) out.prompt_tokens.push_back(g->tokenizer_->bos_id());  // something to condition on
+  // prefill takes every prompt token but the last: batch buffers for that many (at least 1)
+  const auto prefill_batch = static_cast<std::uint32_t>(std::min<std::size_t>(out.prompt_tokens.size() - 1, 0xFFFFFFFFu));
+  auto created = Transformer::create(model, request.context, request.threads, std::max(prefill_batch, 1u));
   if (!created.ok()) return created.status();
   g->transformer_ = std::move(created.value());
   g->model_ = std::move(model);
   g->request_ = request;
-  GenerateResult& out = g->result_;
-  out.prompt_tokens = g->tokenizer_->encode(request.prompt, request.add_bos, false);
-  if (out.prompt_tokens.empty()) out.prompt_tokens.push_back(g->tokenizer_->bos_id());  // something to condition on
   if (out.prompt_tokens.size() > g->transformer_->context()) {
     return make_error(ErrorCode::E_GEN_PROMPT_TOO_LONG, kNoOffset,
                       "prompt has " + std::to_string(out.prompt_tokens.size()) + " tokens, the context holds " +
@@ -76,10 +78,9 @@ bool Generation::step() {
   const auto start = std::chrono::steady_clock::now();
   const std::vector<float>& logits = transformer_->forward(token_, pos_++);
   if (out.logits.size() < request_.record_logits) out.logits.push_back(logits);
-  scratch_ = logits;
   DrawTrace draw;
   const std::uint32_t previous = token_;
-  token_ = sampler_->sample(scratch_, &draw);
+  token_ = sampler_->sample(logits, &draw);
   out.steps.push_back(trace_of(logits, token_));
   if (request_.sampling.temperature > 0.0f && draw.total > 0.0f) {
     // only an end with a neighbour behind it counts: 0 and total have none
@@ -110,7 +111,6 @@ void Generation::release_state() {
   transformer_.reset();
   tokenizer_.reset();
   sampler_.reset();
-  std::vector<float>().swap(scratch_);
 }
 
 Result<GenerateResult> generate(std::shared_ptr<const LoadedModel> model, const GenerateRequest& request) {

@@ -41,18 +41,19 @@ float runner_up(const float* x, std::size_t n, std::uint32_t chosen) {
   return r;
 }
 
-std::uint32_t Sampler::sample(std::vector<float>& logits, DrawTrace* trace) {
+std::uint32_t Sampler::sample(std::span<const float> logits, DrawTrace* trace) {
   const std::size_t n = logits.size();
   if (config_.temperature <= 0.0f) return argmax(logits.data(), n);
-  for (auto& l : logits) l = l / config_.temperature;
-  softmax(logits.data(), n);
+  probs_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) probs_[i] = logits[i] / config_.temperature;
+  softmax(probs_.data(), n);
   const float coin = rng_.next_f32();
   // Candidates by probability, highest first; the lower index first among equal probabilities.
   order_.resize(n);
   for (std::uint32_t i = 0; i < n; ++i) order_[i] = i;
   std::size_t kept = n;
   // A NaN (from NaN weights) ranks below every number, so the order stays a strict total order.
-  const auto key = [&](std::uint32_t i) { return std::isnan(logits[i]) ? -1.0f : logits[i]; };
+  const auto key = [&](std::uint32_t i) { return std::isnan(probs_[i]) ? -1.0f : probs_[i]; };
   const auto by_probability = [&](std::uint32_t a, std::uint32_t b) {
     return key(a) != key(b) ? key(a) > key(b) : a < b;
   };
@@ -66,7 +67,7 @@ std::uint32_t Sampler::sample(std::vector<float>& logits, DrawTrace* trace) {
   if (config_.top_p < 1.0f) {
     float cumulative = 0.0f;
     for (std::size_t i = 0; i < kept; ++i) {
-      cumulative = cumulative + logits[order_[i]];
+      cumulative = cumulative + probs_[order_[i]];
       if (cumulative >= config_.top_p) {
         kept = i + 1;
         break;
@@ -76,12 +77,12 @@ std::uint32_t Sampler::sample(std::vector<float>& logits, DrawTrace* trace) {
   // Inverse CDF over the kept candidates: r = coin * (their total), first one whose running sum
   // exceeds r; the last kept one if rounding leaves r uncovered.
   float total = 0.0f;
-  for (std::size_t i = 0; i < kept; ++i) total = total + logits[order_[i]];
+  for (std::size_t i = 0; i < kept; ++i) total = total + probs_[order_[i]];
   const float r = coin * total;
   float cdf = 0.0f;
   for (std::size_t i = 0; i < kept; ++i) {
     const float low = cdf;
-    cdf = cdf + logits[order_[i]];
+    cdf = cdf + probs_[order_[i]];
     if (r < cdf || i + 1 == kept) {
       if (trace) *trace = {r, low, cdf, total};
       return order_[i];

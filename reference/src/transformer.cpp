@@ -77,7 +77,7 @@ void product_part(const Product& p, std::uint32_t n, std::uint32_t part, std::ui
 }  // namespace
 
 Result<std::unique_ptr<Transformer>> Transformer::create(std::shared_ptr<const LoadedModel> model, std::uint32_t context,
-                                                         std::uint32_t threads) {
+                                                         std::uint32_t threads, std::uint32_t max_batch) {
   const Hyperparameters& hp = model->info().header.hparams;
   if (context == 0 || context > hp.max_seq_len) context = hp.max_seq_len;
   std::unique_ptr<Transformer> t(new Transformer());
@@ -86,7 +86,7 @@ Result<std::unique_ptr<Transformer>> Transformer::create(std::shared_ptr<const L
   t->head_dim_ = hp.dim / hp.n_heads;
   t->kv_dim_ = t->head_dim_ * hp.n_kv_heads;
   t->kv_mul_ = hp.n_heads / hp.n_kv_heads;
-  t->batch_ = std::min(kBatch, context);
+  t->batch_ = std::clamp(std::min(max_batch, kBatch), 1u, context);
   t->pool_ = std::make_unique<ThreadPool>(threads);
   // Bind weights by the canonical order of spec/format.md 8.3 (validated at load).
   const auto& views = model->tensors();

@@ -86,7 +86,6 @@ private:
   GenerateRequest request_;
   std::unique_ptr<Sampler> sampler_;
   GenerateResult result_;
-  std::vector<float> scratch_;
   std::uint32_t pos_ = 0, token_ = 0;
   std::size_t piece_begin_ = 0;
 };

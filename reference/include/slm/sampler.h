@@ -3,6 +3,7 @@
 // reproducible by any runtime.
 #pragma once
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace slm {
@@ -43,13 +44,14 @@ class Sampler {
 public:
   explicit Sampler(const SamplingConfig& config) : config_(config), rng_(config.seed) {}
   // Consumes exactly one draw from the generator when temperature > 0, none when greedy.
-  // `logits` is scratch: it is overwritten. `trace`, if given, receives the draw (sampled only).
-  std::uint32_t sample(std::vector<float>& logits, DrawTrace* trace = nullptr);
+  // `trace`, if given, receives the draw (sampled only).
+  std::uint32_t sample(std::span<const float> logits, DrawTrace* trace = nullptr);
 
 private:
   SamplingConfig config_;
   Xorshift64Star rng_;
-  std::vector<std::uint32_t> order_;
+  std::vector<float> probs_;          // sampled only: logits / T, then softmax
+  std::vector<std::uint32_t> order_;  // sampled only: candidates by probability
 };
 
 }  // namespace slm

@@ -40,8 +40,11 @@ class Transformer {
 public:
   // The model must outlive the transformer. context = positions the KV cache holds (<= max_seq_len).
   // threads = 0: every core (ThreadPool); the logits do not depend on the thread count.
+  // max_batch: the most tokens prefill() takes at once (1 to 64, the default), which sizes the
+  // B-sized buffers: a generation passes its prompt's length, so a short prompt holds no buffers for
+  // 64 tokens. The logits do not depend on it either.
   static Result<std::unique_ptr<Transformer>> create(std::shared_ptr<const LoadedModel> model, std::uint32_t context,
-                                                     std::uint32_t threads = 0);
+                                                     std::uint32_t threads = 0, std::uint32_t max_batch = 64);
 
   // Runs token at position pos (0 <= pos < context, positions in order from 0) and returns the
   // logits over the vocabulary. Positions must be fed in order: pos writes the KV cache at pos.
