@@ -97,6 +97,31 @@ function nativeGenerate(model, prompt, maxTokens, s = {}, adapters = []) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Stack use, where the module tells where its stack is (Emscripten's emscripten_stack_get_base/end,
+// beyond the ABI): each instance's unused stack is filled with a pattern, and at the end the
+// deepest overwritten byte of any instance gives the high-water mark. A stack overflow in wasm32
+// writes over static data without a trap, so the mark must stay well inside the stack.
+const STACK_FILL = 0xA5, stackHosts = [];
+function watchStack(host) {
+  const x = host.x;
+  if (typeof x.emscripten_stack_get_end !== 'function' || typeof x.stackSave !== 'function') return;
+  const end = x.emscripten_stack_get_end() >>> 0, base = x.emscripten_stack_get_base() >>> 0;
+  host.u8().fill(STACK_FILL, end, (x.stackSave() >>> 0) - 256);
+  stackHosts.push({ host, end, base });
+}
+function stackHighWater() {
+  let deepest = 0, size = 0;
+  for (const { host, end, base } of stackHosts) {
+    const m = host.u8();
+    let i = end;
+    while (i < base && m[i] === STACK_FILL) i++;
+    deepest = Math.max(deepest, base - i);
+    size = base - end;
+  }
+  return { deepest, size };
+}
+
+// ---------------------------------------------------------------------------------------------
 // The host (section 2) and small readers.
 const MODULE = new WebAssembly.Module(fs.readFileSync(wasmPath));
 class ProcExit extends Error {}
@@ -126,6 +151,7 @@ class Host {
     this.x = this.instance.exports;
     if (typeof this.x._initialize === 'function') this.x._initialize();
     this.watch = [];
+    watchStack(this);
   }
   get memSize() { return this.x.memory.buffer.byteLength; }
   u8() { return new Uint8Array(this.x.memory.buffer); }
@@ -1111,6 +1137,12 @@ for (const [name, fn] of groups) {
   try { fn(); } catch (e) {
     check('group ran to its end', false, e instanceof GroupAbort ? e.message : `${e.constructor.name}: ${e.message}`);
   }
+}
+if (stackHosts.length) {
+  group = 'stack';
+  const { deepest, size } = stackHighWater();
+  check(`stack high-water ${deepest} bytes of ${size} over ${stackHosts.length} instances stays under half the stack`,
+        deepest < size / 2, `${deepest} of ${size}`);
 }
 const failed = checks.filter((c) => !c.ok);
 console.log(`\n${checks.length - failed.length}/${checks.length} checks passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
