@@ -198,6 +198,7 @@ float max_f32(const float* x, std::size_t n) {
 
 void exp_f32_n(float* x, std::size_t n) {
   if constexpr (wasm::available()) return wasm::exp_f32_n(x, n);
+  if (avx2::available()) return avx2::exp_f32_n(x, n);
   for (std::size_t i = 0; i < n; ++i) x[i] = math::exp_f32(x[i]);
 }
 

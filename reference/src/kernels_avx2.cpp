@@ -2,6 +2,7 @@
 
 #include "slm/bytes.h"
 #include "slm/fp16.h"
+#include "slm/math.h"
 #include "slm/quant.h"
 
 #if defined(__x86_64__) && !defined(__EMSCRIPTEN__) && (defined(__GNUC__) || defined(__clang__))
@@ -34,7 +35,60 @@ __attribute__((target("avx2"))) inline __m256 add_nibbles(__m256 acc, __m256i ni
   return _mm256_add_ps(acc, _mm256_mul_ps(v, _mm256_loadu_ps(x)));
 }
 
+// math::exp for the four doubles of each of two vectors: every step the same IEEE double operation
+// as math::exp's (no FMA), two chains so the divisions overlap. Only for x where sum * 2^k is a
+// normal double, so math::exp's ldexp is the exact product by 2^k built from k's bits.
+__attribute__((target("avx2"))) inline void exp_quads(__m256d (&d)[2]) {
+  __m256d k[2], r[2], sum[2];
+  for (int j = 0; j < 2; ++j) {
+    k[j] = _mm256_floor_pd(_mm256_add_pd(_mm256_mul_pd(d[j], _mm256_set1_pd(math::kInvLn2)), _mm256_set1_pd(0.5)));
+    r[j] = _mm256_sub_pd(_mm256_sub_pd(d[j], _mm256_mul_pd(k[j], _mm256_set1_pd(math::kLn2Hi))),
+                         _mm256_mul_pd(k[j], _mm256_set1_pd(math::kLn2Lo)));
+    sum[j] = _mm256_set1_pd(1.0);
+  }
+  for (int n = math::kExpTerms; n >= 1; --n) {
+    const __m256d one = _mm256_set1_pd(1.0), dn = _mm256_set1_pd(static_cast<double>(n));
+    for (int j = 0; j < 2; ++j) sum[j] = _mm256_add_pd(one, _mm256_div_pd(_mm256_mul_pd(sum[j], r[j]), dn));
+  }
+  for (int j = 0; j < 2; ++j) {
+    const __m256i k64 = _mm256_cvtepi32_epi64(_mm256_cvttpd_epi32(k[j]));
+    const __m256i two_k = _mm256_slli_epi64(_mm256_add_epi64(k64, _mm256_set1_epi64x(1023)), 52);
+    d[j] = _mm256_mul_pd(sum[j], _mm256_castsi256_pd(two_k));
+  }
+}
+
 }  // namespace
+
+__attribute__((target("avx2"))) void exp_f64_n(double* x, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256d d[2] = {_mm256_loadu_pd(x + i), _mm256_loadu_pd(x + i + 4)};
+    exp_quads(d);
+    _mm256_storeu_pd(x + i, d[0]);
+    _mm256_storeu_pd(x + i + 4, d[1]);
+  }
+  for (; i < n; ++i) x[i] = math::exp(x[i]);
+}
+
+__attribute__((target("avx2"))) void exp_f32_n(float* x, std::size_t n) {
+  // f32 inputs in [-150, 89]: k in [-217, 129], so sum * 2^k is a normal double. Below, exp_f32 is
+  // +0 and above +inf either way, but those (and NaN) take math::exp_f32 itself.
+  const __m256 lo = _mm256_set1_ps(-150.0f), hi = _mm256_set1_ps(89.0f);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    const __m256 in_range = _mm256_and_ps(_mm256_cmp_ps(v, lo, _CMP_GE_OQ), _mm256_cmp_ps(v, hi, _CMP_LE_OQ));
+    if (_mm256_movemask_ps(in_range) != 0xFF) {
+      for (std::size_t j = i; j < i + 8; ++j) x[j] = math::exp_f32(x[j]);
+      continue;
+    }
+    __m256d d[2] = {_mm256_cvtps_pd(_mm256_castps256_ps128(v)), _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1))};
+    exp_quads(d);
+    // (float) of each double, as exp_f32 rounds it
+    _mm256_storeu_ps(x + i, _mm256_set_m128(_mm256_cvtpd_ps(d[1]), _mm256_cvtpd_ps(d[0])));
+  }
+  for (; i < n; ++i) x[i] = math::exp_f32(x[i]);
+}
 
 bool available() {
   static const bool has = __builtin_cpu_supports("avx2");
@@ -154,6 +208,8 @@ __attribute__((target("avx2"))) void matmul_f32(const float* m, std::size_t rows
 #else  // other targets (wasm32, non-x86): the portable loops in kernels.cpp are used
 
 bool available() { return false; }
+void exp_f64_n(double*, std::size_t) {}
+void exp_f32_n(float*, std::size_t) {}
 float dot(const float*, const float*, std::size_t) { return 0.0f; }
 void matvec_quantized(const TensorView&, const float*, float*, std::uint64_t, std::uint64_t) {}
 void matmul_f32(const float*, std::size_t, std::size_t, const float*, std::size_t, std::size_t, float*, std::size_t) {}

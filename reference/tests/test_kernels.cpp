@@ -59,6 +59,36 @@ TEST(Math, ExpF32IsAlmostAlwaysTheCorrectlyRoundedValue) {
   EXPECT_LE(differ, 2);
 }
 
+// exp_f32_n (AVX2 here: four doubles per operation) against math::exp_f32 one by one, over every
+// 4099th f32 bit pattern (all signs, exponents, classes; chunks of 1000 so the SIMD loop and its
+// tail both run), and the double steps before rounding over [-150, 89], where a slip (sum * (r/n)
+// for (sum * r) / n) would rarely show in f32.
+TEST(Kernels, BatchedExpIsExpF32BitForBit) {
+  std::vector<float> x(1000), want(1000);
+  std::uint32_t pattern = 20261201u;
+  for (std::uint64_t done = 0; done < (std::uint64_t{1} << 32) / 4099; done += x.size()) {
+    for (std::size_t i = 0; i < x.size(); ++i, pattern += 4099) {
+      std::memcpy(&x[i], &pattern, 4);
+      want[i] = slm::math::exp_f32(x[i]);
+    }
+    slm::exp_f32_n(x.data(), x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      if (std::isnan(want[i])) ASSERT_TRUE(std::isnan(x[i]));
+      else ASSERT_EQ(std::memcmp(&x[i], &want[i], 4), 0) << want[i] << " vs " << x[i];
+    }
+  }
+  if (!slm::avx2::available()) return;
+  std::vector<double> d(4096), expect(4096);
+  for (int round = 0; round < 50; ++round) {
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      d[i] = static_cast<double>(static_cast<float>(-150.0 + 239.0 * static_cast<double>(round * 4096 + i) / (50 * 4096)));
+      expect[i] = slm::math::exp(d[i]);
+    }
+    slm::avx2::exp_f64_n(d.data(), d.size());
+    for (std::size_t i = 0; i < d.size(); ++i) ASSERT_EQ(std::memcmp(&d[i], &expect[i], 8), 0) << i;
+  }
+}
+
 // dot() as spec/runtime.md writes it, scalar and literal.
 float dot_as_specified(const std::vector<float>& a, const std::vector<float>& b) {
   float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};

@@ -39,7 +39,7 @@ void softmax(float* x, std::size_t n);
 // The largest non-NaN x[i] (IEEE comparison), or -inf when there is none (n = 0, all NaN). When
 // that largest value is zero, which of +0 and -0 comes back is unspecified.
 float max_f32(const float* x, std::size_t n);
-// In place: x[i] = math::exp_f32(x[i]), bit for bit (wasm32 runs several at once in SIMD).
+// In place: x[i] = math::exp_f32(x[i]), bit for bit (AVX2 and wasm32 run several at once in SIMD).
 void exp_f32_n(float* x, std::size_t n);
 // In place: g[i] = math::silu_f32(g[i]) * u[i] (SwiGLU's gate), bit for bit.
 void silu_gate(float* g, const float* u, std::size_t n);
