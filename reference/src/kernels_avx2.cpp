@@ -91,7 +91,7 @@ __attribute__((target("avx2"))) void exp_f32_n(float* x, std::size_t n) {
 }
 
 bool available() {
-  static const bool has = __builtin_cpu_supports("avx2");
+  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
   return has;
 }
 
@@ -103,8 +103,11 @@ __attribute__((target("avx2"))) float dot(const float* a, const float* b, std::s
 }
 
 // One block of 32 weights of one row into its accumulator, elements in increasing order per lane.
-static __attribute__((target("avx2"))) inline __m256 add_block(__m256 acc, const std::uint8_t* q, bool q8, const float* x) {
-  const __m256 d = _mm256_set1_ps(fp16_to_fp32(load_u16(q)));
+// The scale through F16C's vcvtph2ps, exact like fp16_to_fp32 (a NaN comes out quiet, and a
+// product with a NaN scale is NaN either way): one instruction where the call cost a fifth of a
+// q8_0 token.
+static __attribute__((target("avx2,f16c"))) inline __m256 add_block(__m256 acc, const std::uint8_t* q, bool q8, const float* x) {
+  const __m256 d = _mm256_set1_ps(_cvtsh_ss(load_u16(q)));
   if (q8) {
     for (std::size_t j = 0; j < kBlockSize; j += 8) acc = add_q8(acc, q + 2 + j, d, x + j);
     return acc;
@@ -120,7 +123,7 @@ static __attribute__((target("avx2"))) inline __m256 add_block(__m256 acc, const
   return add_nibbles(acc, _mm256_srli_epi32(u1, 4), d, x + 24);
 }
 
-__attribute__((target("avx2"))) void matvec_quantized(const TensorView& w, const float* x, float* out,
+__attribute__((target("avx2,f16c"))) void matvec_quantized(const TensorView& w, const float* x, float* out,
                                                       std::uint64_t row_begin, std::uint64_t row_end) {
   const std::uint64_t rows = row_end < w.entry->dims[0] ? row_end : w.entry->dims[0];
   const std::size_t cols = static_cast<std::size_t>(w.entry->dims[w.entry->rank - 1]);

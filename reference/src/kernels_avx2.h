@@ -11,7 +11,7 @@
 
 namespace slm::avx2 {
 
-bool available();  // compiled for x86-64 and the CPU has AVX2
+bool available();  // compiled for x86-64 and the CPU has AVX2 (and F16C, which every AVX2 CPU has)
 float dot(const float* a, const float* b, std::size_t n);
 // q8_0 and q4_0 rows [row_begin, row_end) (all by default) of out = W x
 void matvec_quantized(const TensorView& w, const float* x, float* out, std::uint64_t row_begin = 0,

@@ -144,6 +144,38 @@ RC_GTEST_PROP(Kernels, PortableAndAvx2QuantizedMatvecAreBitIdentical, ()) {
   }
 }
 
+// Every fp16 scale once (65,536 rows of one block, row r's scale = r: zeros, subnormals, inf, NaN):
+// the AVX2 path converts scales with F16C, the portable one with fp16_to_fp32. NaN rows only need
+// to be NaN (F16C quiets a signaling NaN).
+TEST(Kernels, EveryFp16ScaleGivesThePortableRow) {
+  if (!slm::avx2::available()) GTEST_SKIP() << "no AVX2 path on this CPU";
+  for (slm::DType dtype : {slm::DType::Q8_0, slm::DType::Q4_0}) {
+    const std::size_t block = dtype == slm::DType::Q8_0 ? slm::kQ8_0BlockBytes : slm::kQ4_0BlockBytes, rows = 65536;
+    std::vector<std::uint8_t> bytes(rows * block);
+    std::uint32_t state = 12345;
+    for (std::size_t r = 0; r < rows; ++r) {
+      bytes[r * block] = static_cast<std::uint8_t>(r & 0xFF);
+      bytes[r * block + 1] = static_cast<std::uint8_t>(r >> 8);
+      for (std::size_t j = 2; j < block; ++j) bytes[r * block + j] = static_cast<std::uint8_t>((state = state * 1103515245u + 12345u) >> 24);
+    }
+    std::vector<float> x(32);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 7) * 0.37f - 1.1f;
+    slm::TensorEntry entry;
+    entry.dtype = dtype;
+    entry.rank = 2;
+    entry.dims[0] = rows;
+    entry.dims[1] = 32;
+    const slm::TensorView view{&entry, bytes};
+    std::vector<float> portable(rows), avx2(rows);
+    slm::portable::matvec_quantized(view, x.data(), portable.data());
+    slm::avx2::matvec_quantized(view, x.data(), avx2.data());
+    for (std::size_t r = 0; r < rows; ++r) {
+      if (std::isnan(portable[r])) ASSERT_TRUE(std::isnan(avx2[r])) << "scale " << r;
+      else ASSERT_EQ(std::memcmp(&portable[r], &avx2[r], 4), 0) << "scale " << r;
+    }
+  }
+}
+
 // The f32 matvec (several rows at once where the CPU allows it) row by row against the spec's dot,
 // over any row range a thread may get: the row count and the tail (cols mod 8) vary.
 RC_GTEST_PROP(Kernels, F32MatvecRowsAreTheSpecifiedDots, ()) {
