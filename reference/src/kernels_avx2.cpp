@@ -6,6 +6,7 @@
 #include "slm/quant.h"
 
 #if defined(__x86_64__) && !defined(__EMSCRIPTEN__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
 #include <immintrin.h>
 #define SLM_HAVE_AVX2_PATH 1
 #endif
@@ -91,7 +92,11 @@ __attribute__((target("avx2"))) void exp_f32_n(float* x, std::size_t n) {
 }
 
 bool available() {
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+  // F16C is CPUID leaf 1, ECX bit 29 (clang's __builtin_cpu_supports does not know "f16c")
+  static const bool has = [] {
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    return __builtin_cpu_supports("avx2") && __get_cpuid(1, &a, &b, &c, &d) != 0 && (c & (1u << 29)) != 0;
+  }();
   return has;
 }
 
