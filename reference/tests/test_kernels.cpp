@@ -79,7 +79,7 @@ TEST(Kernels, BatchedExpIsExpF32BitForBit) {
   }
   if (!slm::avx2::available()) return;
   std::vector<double> d(4096), expect(4096);
-  for (int round = 0; round < 50; ++round) {
+  for (std::size_t round = 0; round < 50; ++round) {
     for (std::size_t i = 0; i < d.size(); ++i) {
       d[i] = static_cast<double>(static_cast<float>(-150.0 + 239.0 * static_cast<double>(round * 4096 + i) / (50 * 4096)));
       expect[i] = slm::math::exp(d[i]);
