@@ -6,6 +6,7 @@
 //   node bench/wasm_kernels.mjs [build/wasm/bin/slm_kernels_test.wasm] [--shapes '[[32000,288],[768,288]]']
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { hostImports } from '../wasm/slm.mjs';
 
 const args = process.argv.slice(2);
 const shapesAt = args.indexOf('--shapes');
@@ -14,16 +15,7 @@ const path = args.find((a, i) => !a.startsWith('--') && (i === 0 || args[i - 1] 
              'build/wasm/bin/slm_kernels_test.wasm';
 
 let instance;
-const view = () => new DataView(instance.exports.memory.buffer);
-const imports = {
-  env: { emscripten_notify_memory_growth: () => {} },
-  wasi_snapshot_preview1: {
-    proc_exit: (code) => { throw new Error(`the module called proc_exit(${code})`); },
-    fd_close: () => 0, fd_seek: () => 0,
-    fd_write: (fd, iovs, n, written) => { view().setUint32(written, 0, true); return 0; },
-    clock_time_get: (id, precision, out) => { view().setBigUint64(out, 0n, true); return 0; },
-  },
-};
+const imports = hostImports(() => instance.exports.memory);
 ({ instance } = await WebAssembly.instantiate(readFileSync(path), imports));
 if (instance.exports._initialize) instance.exports._initialize();
 const x = instance.exports;

@@ -33,15 +33,13 @@ export class SlmError extends Error {
 }
 
 /**
- * Instantiates the module. `source` is the .wasm's bytes (ArrayBuffer or a typed array) or a
- * compiled WebAssembly.Module.
- * @param {BufferSource|WebAssembly.Module} source
+ * The imports of spec/wasm-abi.md section 2 (none of them decides a result), for any module built
+ * like slm_wasm.wasm (the kernel test module too). `memory` returns the instance's memory.
+ * @param {() => WebAssembly.Memory} memory
  */
-export async function instantiate(source) {
-  let memory = null;
-  const view = () => new DataView(memory.buffer);
-  // The imports of section 2: none of them decides a result.
-  const imports = {
+export function hostImports(memory) {
+  const view = () => new DataView(memory().buffer);
+  return {
     env: { emscripten_notify_memory_growth: () => {} },
     wasi_snapshot_preview1: {
       proc_exit: (code) => { throw new Error(`the module called proc_exit(${code})`); },
@@ -59,6 +57,17 @@ export async function instantiate(source) {
       },
     },
   };
+}
+
+/**
+ * Instantiates the module. `source` is the .wasm's bytes (ArrayBuffer or a typed array) or a
+ * compiled WebAssembly.Module.
+ * @param {BufferSource|WebAssembly.Module} source
+ */
+export async function instantiate(source) {
+  let memory = null;
+  const view = () => new DataView(memory.buffer);
+  const imports = hostImports(() => memory);
   const instance = source instanceof WebAssembly.Module
     ? await WebAssembly.instantiate(source, imports)
     : (await WebAssembly.instantiate(source, imports)).instance;

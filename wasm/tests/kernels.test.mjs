@@ -11,6 +11,7 @@
 //
 // Exit status 0 when every trial matches, 1 otherwise.
 import { readFileSync } from 'node:fs';
+import { hostImports } from '../slm.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -27,25 +28,7 @@ const SEED = option('--seed', 20261130);
 
 // ---- the module, with the imports a standalone Emscripten module asks for (as wasm/slm.mjs) ----
 let instance;
-const view = () => new DataView(instance.exports.memory.buffer);
-const imports = {
-  env: { emscripten_notify_memory_growth: () => {} },
-  wasi_snapshot_preview1: {
-    proc_exit: (code) => { throw new Error(`the module called proc_exit(${code})`); },
-    fd_close: () => 0,
-    fd_seek: () => 0,
-    fd_write: (fd, iovs, iovsLen, nwritten) => {
-      let total = 0;
-      for (let i = 0; i < iovsLen; i++) total += view().getUint32(iovs + 8 * i + 4, true);
-      view().setUint32(nwritten, total, true);
-      return 0;
-    },
-    clock_time_get: (clockId, precision, out) => {
-      view().setBigUint64(out, BigInt(Math.round(performance.now() * 1e6)), true);
-      return 0;
-    },
-  },
-};
+const imports = hostImports(() => instance.exports.memory);  // what slm_wasm.wasm gets
 ({ instance } = await WebAssembly.instantiate(readFileSync(wasmPath), imports));
 if (instance.exports._initialize) instance.exports._initialize();
 const x = instance.exports;
