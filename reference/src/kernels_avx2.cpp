@@ -38,7 +38,7 @@ __attribute__((target("avx2"))) inline __m256 add_nibbles(__m256 acc, __m256i ni
 
 // math::exp for the four doubles of each of two vectors: every step the same IEEE double operation
 // as math::exp's (no FMA), two chains so the divisions overlap. Only for x where sum * 2^k is a
-// normal double, so math::exp's ldexp is the exact product by 2^k built from k's bits.
+// normal double (math.h's kExpBatchMin/Max), so math::exp's ldexp is the exact product by 2^k.
 __attribute__((target("avx2"))) inline void exp_quads(__m256d (&d)[2]) {
   __m256d k[2], r[2], sum[2];
   for (int j = 0; j < 2; ++j) {
@@ -72,9 +72,7 @@ __attribute__((target("avx2"))) void exp_f64_n(double* x, std::size_t n) {
 }
 
 __attribute__((target("avx2"))) void exp_f32_n(float* x, std::size_t n) {
-  // f32 inputs in [-150, 89]: k in [-217, 129], so sum * 2^k is a normal double. Below, exp_f32 is
-  // +0 and above +inf either way, but those (and NaN) take math::exp_f32 itself.
-  const __m256 lo = _mm256_set1_ps(-150.0f), hi = _mm256_set1_ps(89.0f);
+  const __m256 lo = _mm256_set1_ps(math::kExpBatchMin), hi = _mm256_set1_ps(math::kExpBatchMax);
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     const __m256 v = _mm256_loadu_ps(x + i);

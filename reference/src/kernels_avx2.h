@@ -21,7 +21,7 @@ void matvec_quantized(const TensorView& w, const float* x, float* out, std::uint
 void matmul_f32(const float* m, std::size_t rows, std::size_t cols, const float* x, std::size_t x_stride, std::size_t n,
                 float* out, std::size_t out_stride);
 // x[i] = math::exp_f32(x[i]): math::exp's double steps four elements per operation, as
-// slm::wasm::exp_f32_n does two; exp_f64_n is the double steps alone for x in [-150, 89] (tests).
+// slm::wasm::exp_f32_n does two; exp_f64_n is the double steps alone for x in [kExpBatchMin, kExpBatchMax] (tests).
 void exp_f32_n(float* x, std::size_t n);
 void exp_f64_n(double* x, std::size_t n);
 

@@ -20,14 +20,14 @@ struct Acc {
   v128_t lo = wasm_f32x4_splat(0.0f), hi = wasm_f32x4_splat(0.0f);
 };
 
-// Lane (i mod 8) += a[i] * b[i] for the last n < 8 elements (or += a[i] when b is null), then
+// Lane (i mod 8) += a[i] * b[i] for the last n < 8 elements (a dot's tail), then
 // ((acc0 + acc4) + (acc2 + acc6)) + ((acc1 + acc5) + (acc3 + acc7)), as in kernels.cpp.
-inline float combine(const Acc& acc, const float* a = nullptr, const float* b = nullptr, std::size_t n = 0) {
+inline float combine(const Acc& acc, const float* a, const float* b, std::size_t n) {
   float lane[8] = {wasm_f32x4_extract_lane(acc.lo, 0), wasm_f32x4_extract_lane(acc.lo, 1),
                    wasm_f32x4_extract_lane(acc.lo, 2), wasm_f32x4_extract_lane(acc.lo, 3),
                    wasm_f32x4_extract_lane(acc.hi, 0), wasm_f32x4_extract_lane(acc.hi, 1),
                    wasm_f32x4_extract_lane(acc.hi, 2), wasm_f32x4_extract_lane(acc.hi, 3)};
-  for (std::size_t i = 0; i < n; ++i) lane[i] = lane[i] + (b ? a[i] * b[i] : a[i]);
+  for (std::size_t i = 0; i < n; ++i) lane[i] = lane[i] + a[i] * b[i];
   return ((lane[0] + lane[4]) + (lane[2] + lane[6])) + ((lane[1] + lane[5]) + (lane[3] + lane[7]));
 }
 
@@ -201,8 +201,8 @@ namespace {
 
 // math::exp for the two doubles of each of four f64x2 vectors: every step is the same IEEE double
 // operation as math::exp's (wasm has no FMA to contract into), four independent chains so the
-// divisions overlap. Only for x where sum * 2^k is a normal double (|k| <= 1000), so math::exp's
-// ldexp is the exact product by 2^k, built here from k's bits.
+// divisions overlap. Only for x where sum * 2^k is a normal double (math.h's kExpBatchMin/Max), so
+// math::exp's ldexp is the exact product by 2^k, built here from k's bits.
 inline void exp_pairs(v128_t (&d)[4]) {
   v128_t k[4], r[4], sum[4];
   for (int j = 0; j < 4; ++j) {
@@ -251,9 +251,7 @@ void exp_f64_n(double* x, std::size_t n) {
 }
 
 void exp_f32_n(float* x, std::size_t n) {
-  // f32 inputs in [-150, 89]: k in [-217, 129], so sum * 2^k is a normal double. Below, exp_f32 is
-  // +0 and above +inf either way, but those (and NaN) take math::exp_f32 itself.
-  const v128_t lo = wasm_f32x4_splat(-150.0f), hi = wasm_f32x4_splat(89.0f);
+  const v128_t lo = wasm_f32x4_splat(math::kExpBatchMin), hi = wasm_f32x4_splat(math::kExpBatchMax);
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     const v128_t v0 = load(x + i), v1 = load(x + i + 4);

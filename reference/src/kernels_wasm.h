@@ -32,8 +32,8 @@ float max_f32(const float* x, std::size_t n);  // slm::max_f32, four lanes at a 
 // x[i] = math::exp_f32(x[i]): math::exp's double steps for two elements per f64x2 operation (the
 // same IEEE operations in the same order), where the result is a normal double; others as math::exp.
 void exp_f32_n(float* x, std::size_t n);
-// The double steps alone: x[i] = math::exp(x[i]) for x[i] in [-150, 89] (what exp_f32_n uses, for
-// the tests: a slip in the double steps rarely shows after rounding to f32).
+// The double steps alone: x[i] = math::exp(x[i]) for x[i] in [kExpBatchMin, kExpBatchMax] (math.h),
+// what exp_f32_n uses; for the tests, since a slip in the double steps rarely shows in f32.
 void exp_f64_n(double* x, std::size_t n);
 
 }  // namespace slm::wasm

@@ -61,7 +61,7 @@ TEST(Math, ExpF32IsAlmostAlwaysTheCorrectlyRoundedValue) {
 
 // exp_f32_n (AVX2 here: four doubles per operation) against math::exp_f32 one by one, over every
 // 4099th f32 bit pattern (all signs, exponents, classes; chunks of 1000 so the SIMD loop and its
-// tail both run), and the double steps before rounding over [-150, 89], where a slip (sum * (r/n)
+// tail both run), and the double steps before rounding over [kExpBatchMin, kExpBatchMax], where a slip (sum * (r/n)
 // for (sum * r) / n) would rarely show in f32.
 TEST(Kernels, BatchedExpIsExpF32BitForBit) {
   std::vector<float> x(1000), want(1000);
@@ -81,7 +81,8 @@ TEST(Kernels, BatchedExpIsExpF32BitForBit) {
   std::vector<double> d(4096), expect(4096);
   for (std::size_t round = 0; round < 50; ++round) {
     for (std::size_t i = 0; i < d.size(); ++i) {
-      d[i] = static_cast<double>(static_cast<float>(-150.0 + 239.0 * static_cast<double>(round * 4096 + i) / (50 * 4096)));
+      const double span = static_cast<double>(slm::math::kExpBatchMax) - slm::math::kExpBatchMin;
+      d[i] = static_cast<double>(static_cast<float>(slm::math::kExpBatchMin + span * static_cast<double>(round * 4096 + i) / (50 * 4096)));
       expect[i] = slm::math::exp(d[i]);
     }
     slm::avx2::exp_f64_n(d.data(), d.size());

@@ -29,6 +29,28 @@ bool same(float a, float b) { return bits(a) == bits(b) || (a != a && b != b); }
 // The last results, for the driver's messages.
 float g_wasm_value = 0.0f, g_portable_value = 0.0f;
 
+// W of shape [rows, cols] in dtype 0 (f32), 1 (q8_0) or 2 (q4_0) at `w`, described in `entry`.
+slm::TensorView view_of(slm::TensorEntry& entry, std::uint32_t dtype, const std::uint8_t* w, std::uint32_t rows, std::uint32_t cols) {
+  entry.dtype = dtype == 0 ? slm::DType::F32 : dtype == 1 ? slm::DType::Q8_0 : slm::DType::Q4_0;
+  entry.rank = 2;
+  entry.dims[0] = rows;
+  entry.dims[1] = cols;
+  entry.byte_size = slm::dtype_bytes(entry.dtype, std::uint64_t{rows} * cols);
+  return slm::TensorView{&entry, {w, static_cast<std::size_t>(entry.byte_size)}};
+}
+
+// The first index whose bits differ (both values kept for the messages), or -1.
+std::int32_t first_difference(const float* wasm, const float* portable, std::uint32_t n) {
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (!same(wasm[i], portable[i])) {
+      g_wasm_value = wasm[i];
+      g_portable_value = portable[i];
+      return static_cast<std::int32_t>(i);
+    }
+  }
+  return -1;
+}
+
 }  // namespace
 
 // 1 when the module runs the wasm-simd128 kernels (built with -msimd128), else 0.
@@ -55,12 +77,7 @@ KT_EXPORT std::uint32_t kt_check_dot(const float* a, const float* b, std::uint32
 KT_EXPORT std::int32_t kt_check_matvec(std::uint32_t dtype, const std::uint8_t* w, std::uint32_t rows, std::uint32_t cols,
                                        const float* x, float* out_wasm, float* out_portable) {
   slm::TensorEntry entry;
-  entry.dtype = dtype == 0 ? slm::DType::F32 : dtype == 1 ? slm::DType::Q8_0 : slm::DType::Q4_0;
-  entry.rank = 2;
-  entry.dims[0] = rows;
-  entry.dims[1] = cols;
-  entry.byte_size = slm::dtype_bytes(entry.dtype, std::uint64_t{rows} * cols);
-  const slm::TensorView view{&entry, {w, static_cast<std::size_t>(entry.byte_size)}};
+  const slm::TensorView view = view_of(entry, dtype, w, rows, cols);
   slm::matvec(view, x, out_wasm);
   if (entry.dtype == slm::DType::F32) {
     const auto* m = reinterpret_cast<const float*>(w);
@@ -68,14 +85,7 @@ KT_EXPORT std::int32_t kt_check_matvec(std::uint32_t dtype, const std::uint8_t* 
   } else {
     slm::portable::matvec_quantized(view, x, out_portable);
   }
-  for (std::uint32_t r = 0; r < rows; ++r) {
-    if (!same(out_wasm[r], out_portable[r])) {
-      g_wasm_value = out_wasm[r];
-      g_portable_value = out_portable[r];
-      return static_cast<std::int32_t>(r);
-    }
-  }
-  return -1;
+  return first_difference(out_wasm, out_portable, rows);
 }
 
 // x[i] = exp_f32(x[i]) through slm::exp_f32_n (the dispatch: f64x2 on wasm-simd128) vs the scalar
@@ -84,25 +94,19 @@ KT_EXPORT std::int32_t kt_check_matvec(std::uint32_t dtype, const std::uint8_t* 
 KT_EXPORT std::int32_t kt_check_exp(float* x, float* ref, std::uint32_t n) {
   for (std::uint32_t i = 0; i < n; ++i) ref[i] = slm::math::exp_f32(x[i]);
   slm::exp_f32_n(x, n);
-  for (std::uint32_t i = 0; i < n; ++i) {
-    if (!same(x[i], ref[i])) {
-      g_wasm_value = x[i];
-      g_portable_value = ref[i];
-      return static_cast<std::int32_t>(i);
-    }
-  }
-  return -1;
+  return first_difference(x, ref, n);
 }
 
 // slm::wasm::exp_f64_n vs math::exp for n doubles from `count` evenly spaced f32 inputs over
-// [-150, 89] (the range exp_f32_n hands it), 1024 at a time: the first input index whose double
+// [kExpBatchMin, kExpBatchMax] (the range exp_f32_n hands it), 1024 at a time: the first input index whose double
 // differs, or -1.
 KT_EXPORT std::int32_t kt_sweep_exp_f64(std::uint32_t count) {
   double x[1024];
   for (std::uint32_t done = 0; done < count;) {
     const std::uint32_t m = count - done < 1024 ? count - done : 1024;
     for (std::uint32_t i = 0; i < m; ++i) {
-      x[i] = static_cast<double>(static_cast<float>(-150.0 + 239.0 * (done + i) / (count - 1)));
+      const double span = static_cast<double>(slm::math::kExpBatchMax) - slm::math::kExpBatchMin;
+      x[i] = static_cast<double>(static_cast<float>(slm::math::kExpBatchMin + span * (done + i) / (count - 1)));
     }
     double ref[1024];
     for (std::uint32_t i = 0; i < m; ++i) ref[i] = slm::math::exp(x[i]);
@@ -155,11 +159,6 @@ KT_EXPORT std::uint32_t kt_check_argmax(const float* x, std::uint32_t n, std::ui
 KT_EXPORT void kt_matvec(std::uint32_t dtype, const std::uint8_t* w, std::uint32_t rows, std::uint32_t cols,
                          const float* x, float* out, std::uint32_t reps) {
   slm::TensorEntry entry;
-  entry.dtype = dtype == 0 ? slm::DType::F32 : dtype == 1 ? slm::DType::Q8_0 : slm::DType::Q4_0;
-  entry.rank = 2;
-  entry.dims[0] = rows;
-  entry.dims[1] = cols;
-  entry.byte_size = slm::dtype_bytes(entry.dtype, std::uint64_t{rows} * cols);
-  const slm::TensorView view{&entry, {w, static_cast<std::size_t>(entry.byte_size)}};
+  const slm::TensorView view = view_of(entry, dtype, w, rows, cols);
   for (std::uint32_t i = 0; i < reps; ++i) slm::matvec(view, x, out);
 }

@@ -16,6 +16,10 @@ inline constexpr double kLn2Hi = 6.93147180369123816490e-01;  // ln 2, upper 32 
 inline constexpr double kLn2Lo = 1.90821492927058770002e-10;
 inline constexpr double kInvLn2 = 1.44269504088896338700e+00;
 inline constexpr int kExpTerms = 16;
+// Batched exp (kernels' exp_f32_n) takes f32 inputs in [kExpBatchMin, kExpBatchMax] in SIMD: there
+// k is in [-217, 129], so sum * 2^k is a normal double and ldexp an exact product by 2^k built from
+// k's bits. Below, exp_f32 is +0 and above +inf either way; those and NaN go through exp_f32.
+inline constexpr float kExpBatchMin = -150.0f, kExpBatchMax = 89.0f;
 double log(double x);  // natural log for x > 0; -inf at 0, NaN below 0 or for NaN
 double sin(double x);  // accurate for |x| < 2^27 (RoPE angles stay far below)
 double cos(double x);
